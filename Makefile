@@ -1,0 +1,46 @@
+# make run: serve the app and open it.  make test: every test, in a real browser.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5006
+SERVE := $(BIN)/panel serve app.py --static-dirs assets=assets --port $(PORT)
+# The system's Chromium first; empty means "use Playwright's own download".
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || true)
+
+.PHONY: run test lint bench screenshot browser clean
+
+run: $(VENV)/.runtime
+	$(SERVE) --show
+
+test: $(VENV)/.dev browser
+	$(BIN)/ruff check .
+	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check gumbel_viz
+
+bench: $(VENV)/.dev browser
+	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m benchmarks
+
+screenshot: $(VENV)/.dev browser
+	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m benchmarks.screenshot assets/screenshot.png
+
+browser: $(VENV)/.dev
+	@if [ -n "$(CHROMIUM)" ]; then echo "Using system Chromium: $(CHROMIUM)"; \
+	else $(BIN)/python -m playwright install chromium; fi
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+clean:
+	rm -rf $(VENV)

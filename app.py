@@ -1,0 +1,9 @@
+"""Serve the explorer: ``panel serve app.py --static-dirs assets=assets``."""
+
+import panel as pn
+
+from gumbel_viz import Explorer
+
+pn.extension(notifications=True)
+
+Explorer().page().servable(title="Gumbel-Softmax Explorer")

@@ -1,0 +1,86 @@
+"""Browser figures, headless Chromium against the app served on localhost.
+
+* tau key press -> repainted chart: from the keydown event to the first task
+  after the next animation frame that follows the chart's data change (the
+  frame the new bars are painted in).
+* page load -> first chart: navigation start to the moment the document is
+  idle with the chart's data present (all views rendered).
+"""
+
+from __future__ import annotations
+
+import statistics
+
+from playwright.sync_api import Page, sync_playwright
+
+from tests.served import launch_args, served_app
+from tests.ui.helpers import BARS_READY, tau_handle
+
+from .timing import percentile
+
+INSTALL_KEY_TO_PAINT_PROBE = """() => {
+  window.__latencies = []
+  let pressed = null
+  document.addEventListener('keydown', () => { pressed = performance.now() }, true)
+  const bars = Bokeh.documents[0].get_model_by_name('sample-bars')
+  bars.connect(bars.properties.data.change, () => {
+    if (pressed === null) return
+    const start = pressed
+    pressed = null
+    requestAnimationFrame(() => setTimeout(() => {
+      window.__latencies.push(performance.now() - start)
+    }))
+  })
+}"""
+
+LOAD_DONE = f"() => ({BARS_READY})() && Bokeh.documents[0].is_idle"
+
+
+def key_to_paint_ms(page: Page, url: str, presses: int = 60) -> list[float]:
+    page.goto(url)
+    page.wait_for_function(LOAD_DONE)
+    page.evaluate(INSTALL_KEY_TO_PAINT_PROBE)
+    handle = tau_handle(page)
+    handle.focus()
+    for i in range(presses):
+        handle.press("ArrowLeft" if (i // 20) % 2 == 0 else "ArrowRight")
+        page.wait_for_function(f"() => window.__latencies.length > {i}")
+    return page.evaluate("() => window.__latencies")
+
+
+def load_to_chart_ms(page: Page, url: str) -> float:
+    page.goto(url)
+    page.wait_for_function(LOAD_DONE, polling="raf")
+    return page.evaluate("() => performance.now()")
+
+
+def measure(loads: int = 7) -> list[dict[str, object]]:
+    with served_app() as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**launch_args())
+        page = browser.new_page()
+        load_to_chart_ms(page, url)  # warm the server's and the browser's caches
+        load_times = [load_to_chart_ms(browser.new_page(), url) for _ in range(loads)]
+        latencies = key_to_paint_ms(page, url)
+        browser.close()
+    return [
+        {
+            "what": "tau key press -> repaint (ms)",
+            "p50": percentile(latencies, 50),
+            "p95": percentile(latencies, 95),
+            "n": len(latencies),
+            "target": "p50 <= 20, p95 <= 35",
+        },
+        {
+            "what": "page load -> first chart (ms)",
+            "p50": statistics.median(load_times),
+            "p95": percentile(load_times, 95),
+            "n": len(load_times),
+            "target": "<= 1500",
+        },
+    ]
+
+
+if __name__ == "__main__":
+    from .report import print_table
+
+    print_table("Browser (headless Chromium, localhost)", measure())

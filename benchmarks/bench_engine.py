@@ -1,0 +1,59 @@
+"""Engine speed against the floor: NumPy drawing the same number of exponentials.
+
+Every Gumbel sampler must draw one random number per entry, so NumPy's own
+``standard_exponential`` of the same count and dtype is the floor; the ratio
+ours / floor is what we track. The naive float64 formula
+``softmax((logits - log(-log U)) / tau)`` on C-ordered arrays is shown for scale.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+
+from gumbel_viz.engine import gumbel_softmax
+
+from .timing import median_seconds
+
+CASES = [(10**6, 5), (10**5, 100)]
+DTYPES = [np.float32, np.float64]
+TAU = 0.5
+
+
+def naive_gumbel_softmax(rng: np.random.Generator, logits: np.ndarray, n: int) -> np.ndarray:
+    u = rng.random((n, logits.shape[-1]))
+    z = (logits - np.log(-np.log(u))) / TAU
+    z = np.exp(z - z.max(axis=-1, keepdims=True))
+    return z / z.sum(axis=-1, keepdims=True)
+
+
+def measure_case(
+    rng: np.random.Generator, n: int, k: int, dtype: type, repeats: int
+) -> dict[str, object]:
+    logits = np.log(rng.dirichlet(np.ones(k))).astype(dtype)
+    floor = median_seconds(partial(rng.standard_exponential, (n, k), dtype=dtype), repeats)
+    ours = median_seconds(
+        partial(gumbel_softmax, logits, TAU, rng=rng, sample_shape=n), repeats
+    )
+    naive = median_seconds(
+        partial(naive_gumbel_softmax, rng, logits.astype(np.float64), n), repeats
+    )
+    return {
+        "case": f"10^{int(np.log10(n))} x {k} {np.dtype(dtype).name}",
+        "floor ms": floor * 1e3,
+        "ours ms": ours * 1e3,
+        "ours / floor": ours / floor,
+        "naive f64 / floor": naive / floor,
+    }
+
+
+def measure(repeats: int = 7) -> list[dict[str, object]]:
+    rng = np.random.default_rng(0)
+    return [measure_case(rng, n, k, dtype, repeats) for n, k in CASES for dtype in DTYPES]
+
+
+if __name__ == "__main__":
+    from .report import print_table
+
+    print_table("Engine (median of 7)", measure())

@@ -1,0 +1,111 @@
+"""The explorer: one model per session, its controls, its views, and the page."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import ClassVar
+
+import panel as pn
+import param
+from panel.theme import fast
+from panel.viewable import Viewer
+
+from .model import GumbelSoftmaxModel
+from .views import LOG10_TAU_BOUNDS, SampleView, tau_slider
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+INTRO = """
+Drag **τ** and watch the relaxed sample **y** = softmax((log π + g)/τ) move
+between a one-hot vector (τ → 0) and the uniform one (τ → ∞). The shaded
+class is argmax(log π + g): an exact draw from π (the Gumbel-Max trick),
+and the largest y at every τ.
+"""
+
+
+class OfflineFast(fast.Fast):
+    """The Fast design without its web font, which it would fetch from a CDN.
+
+    Panel finds a design's bundled files by the class name, hence the rename.
+    """
+
+    _resources: ClassVar[dict] = {k: v for k, v in fast.Fast._resources.items() if k != "font"}
+
+
+OfflineFast.__name__ = "Fast"
+
+
+class Explorer(Viewer):
+    """The Gumbel-Softmax explorer for one session: controls, chart, readouts.
+
+    ``Explorer()`` renders in a notebook; :meth:`page` wraps it in the served
+    template with the controls in the sidebar.
+    """
+
+    model = param.ClassSelector(class_=GumbelSoftmaxModel, constant=True)
+    log10_tau = param.Number(0.0, bounds=LOG10_TAU_BOUNDS, doc="log10 of tau.")
+
+    def __init__(self, **params):
+        """Keywords ``k``, ``tau`` and ``seed`` go to a new session model."""
+        model_params = {k: params.pop(k) for k in ("k", "tau", "seed") if k in params}
+        params.setdefault("model", GumbelSoftmaxModel(**model_params))
+        super().__init__(**params)
+        self.log10_tau = math.log10(self.model.tau)
+        self.sample_view = SampleView(model=self.model)
+        self.controls = self._make_controls()
+
+    @param.depends("log10_tau", watch=True)
+    def _tau_from_slider(self) -> None:
+        self.model.tau = min(max(10**self.log10_tau, self.model.param.tau.bounds[0]),
+                             self.model.param.tau.bounds[1])
+
+    @param.depends("model.tau", watch=True)
+    def _slider_from_tau(self) -> None:
+        target = math.log10(self.model.tau)
+        if not math.isclose(self.log10_tau, target, abs_tol=1e-12):
+            self.log10_tau = target
+
+    def _make_controls(self) -> pn.Column:
+        slider = tau_slider(self)
+        self.sample_view.link_tau_slider(slider)
+        m = self.model.param
+        return pn.Column(
+            slider,
+            pn.widgets.Button.from_param(
+                m.resample, name="Resample", button_type="primary",
+                sizing_mode="stretch_width",
+            ),
+            pn.widgets.Checkbox.from_param(
+                m.keep_probabilities, name="Keep probabilities (new noise only)"
+            ),
+            pn.widgets.IntSlider.from_param(
+                m.k, name="Number of classes k", sizing_mode="stretch_width"
+            ),
+            pn.widgets.IntInput.from_param(
+                m.seed, name="Seed (blank: fresh randomness)",
+                sizing_mode="stretch_width",
+            ),
+            sizing_mode="stretch_width",
+        )
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return pn.Row(
+            pn.Column(self.controls, width=300),
+            pn.Column(pn.pane.Markdown(INTRO), self.sample_view, sizing_mode="stretch_width"),
+            sizing_mode="stretch_width",
+        )
+
+    def page(self) -> pn.template.FastListTemplate:
+        """The served page: controls in a collapsible sidebar, views in the main area."""
+        return pn.template.FastListTemplate(
+            title="Gumbel-Softmax Explorer",
+            sidebar=[self.controls, pn.pane.Markdown(INTRO)],
+            main=[self.sample_view],
+            accent="#0072B2",
+            design=OfflineFast,
+            font_url="",
+            favicon="assets/favicon.svg",
+            raw_css=[(ASSETS / "style.css").read_text()],
+            theme_toggle=True,
+        )

@@ -1,0 +1,28 @@
+// Repaint the main chart when the tau slider moves, with no server round trip.
+// Mirrors gumbel_viz.engine.gumbel_softmax for one sample and
+// gumbel_viz.views.readout_html for the readouts; tests check both agree.
+//
+// args: bars (ColumnDataSource "sample-bars" with columns logit, g, pi, y),
+//       readouts (Div).  cb_obj: the slider, whose value is log10(tau).
+const tau = 10 ** cb_obj.value
+const {logit, g, pi} = bars.data
+const k = logit.length
+
+// y = softmax((logit + g) / tau), shifted by the max so exp never overflows.
+const z = Array.from({length: k}, (_, i) => logit[i] + g[i])
+const zmax = Math.max(...z)
+const w = z.map((zi) => Math.exp((zi - zmax) / tau))
+const total = w.reduce((a, b) => a + b, 0)
+const y = w.map((wi) => wi / total)
+bars.data = {...bars.data, y}
+
+// Entropy in nats with 0 log 0 = 0.
+const entropy = (p) => -Array.from(p).reduce((h, pk) => (pk > 0 ? h + pk * Math.log(pk) : h), 0)
+const drawn = z.indexOf(zmax)
+readouts.text = [
+  ["τ", tau.toFixed(4)],
+  ["drawn class", String(drawn + 1)],
+  ["max y", Math.max(...y).toFixed(4)],
+  ["H(y)", entropy(y).toFixed(3) + " nats"],
+  ["H(π)", entropy(pi).toFixed(3) + " nats"],
+].map(([label, value]) => `<span class="readout"><b>${label}</b> ${value}</span>`).join("")

@@ -1,0 +1,89 @@
+"""Serving the real app on a free port, for browser tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_http(url: str, timeout: float = 30.0) -> None:
+    """Poll ``url`` until it answers 200 (the server is up), or raise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.1)  # polling a socket that is not listening yet
+
+
+@contextmanager
+def served_app(*extra_args: str) -> Iterator[str]:
+    """Run ``panel serve app.py`` as ``make run`` does; yield the app's URL.
+
+    On exit the server is stopped and its log checked for tracebacks.
+    """
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable, "-m", "panel", "serve", "app.py",
+            "--port", str(port), "--address", "127.0.0.1",
+            "--allow-websocket-origin", f"127.0.0.1:{port}",
+            "--static-dirs", "assets=assets", *extra_args,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}/app"
+    try:
+        wait_for_http(url)
+        yield url
+    finally:
+        server.terminate()
+        _, log = server.communicate(timeout=10)
+    if "Traceback" in log:
+        raise AssertionError(f"the server logged an error:\n{log}")
+
+
+def chromium_executable() -> str | None:
+    """The system's Chromium (``CHROMIUM`` overrides); None means Playwright's own."""
+    return (
+        os.environ.get("CHROMIUM")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
+
+
+def launch_args() -> dict[str, object]:
+    args: dict[str, object] = {"args": CHROMIUM_FLAGS}
+    if executable := chromium_executable():
+        args["executable_path"] = executable
+    return args

@@ -1,0 +1,119 @@
+"""The served app in headless Chromium: what a user does, checked against the engine."""
+
+from __future__ import annotations
+
+import numpy as np
+from playwright.sync_api import Page, expect
+
+from gumbel_viz import engine
+from gumbel_viz.model import GumbelSoftmaxModel
+from gumbel_viz.views import readout_html
+
+from .helpers import READ_LOG10_TAU, READ_READOUTS, open_app, read_bars, tau_handle
+
+
+def browser_state_as_model(page: Page) -> GumbelSoftmaxModel:
+    """A Python model holding exactly the pi, noise and tau the browser shows."""
+    bars = read_bars(page)
+    model = GumbelSoftmaxModel(k=len(bars["pi"]))
+    model.set_probabilities(bars["pi"])
+    model.set_noise(bars["g"])
+    model.tau = 10 ** page.evaluate(READ_LOG10_TAU)
+    return model
+
+
+def test_loads_with_chart_and_no_console_errors(page: Page, app_url: str) -> None:
+    errors = open_app(page, app_url)
+    bars = read_bars(page)
+    assert len(bars["pi"]) == 5
+    assert np.isclose(sum(bars["pi"]), 1.0) and np.isclose(sum(bars["y"]), 1.0)
+    expect(page.get_by_role("button", name="Resample")).to_be_visible()
+    page.wait_for_function("() => Bokeh.documents[0].is_idle")
+    assert errors == []
+
+
+def test_tau_keys_change_y_but_not_pi(page: Page, app_url: str) -> None:
+    open_app(page, app_url)
+    before = read_bars(page)
+    handle = tau_handle(page)
+    handle.focus()
+    for _ in range(20):
+        handle.press("ArrowLeft")
+    page.wait_for_function(
+        "(y0) => Array.from(Bokeh.documents[0].get_model_by_name('sample-bars').data.y)"
+        ".some((y, i) => y !== y0[i])",
+        arg=before["y"],
+    )
+    after = read_bars(page)
+    assert after["pi"] == before["pi"]
+    assert after["g"] == before["g"]
+    # tau went down: the drawn class gains weight.
+    drawn = int(np.argmax(np.add(before["logit"], before["g"])))
+    assert after["y"][drawn] > before["y"][drawn]
+
+
+def test_browser_y_and_readouts_equal_the_engine(page: Page, app_url: str) -> None:
+    open_app(page, app_url)
+    handle = tau_handle(page)
+    handle.focus()
+    for key in ["PageDown", "ArrowLeft", "ArrowLeft", "ArrowLeft"]:
+        handle.press(key)
+    page.wait_for_function(f"() => ({READ_LOG10_TAU})() < -0.05")
+    bars = read_bars(page)
+    model = browser_state_as_model(page)
+    expected = engine.gumbel_softmax(bars["logit"], model.tau, gumbel=bars["g"])
+    np.testing.assert_allclose(bars["y"], expected, rtol=0, atol=1e-9)
+    assert page.evaluate(READ_READOUTS) == readout_html(model)
+
+
+def test_server_tau_follows_the_browser(page: Page, app_url: str) -> None:
+    """After a tau key press, a resample computed in Python uses the browser's tau."""
+    open_app(page, app_url)
+    handle = tau_handle(page)
+    handle.focus()
+    handle.press("PageDown")
+    page.get_by_text("Keep probabilities").click()
+    g_before = read_bars(page)["g"]
+    page.get_by_role("button", name="Resample").click()
+    page.wait_for_function(
+        "(g0) => Array.from(Bokeh.documents[0].get_model_by_name('sample-bars').data.g)"
+        ".some((g, i) => g !== g0[i])",
+        arg=g_before,
+    )
+    bars = read_bars(page)
+    tau = 10 ** page.evaluate(READ_LOG10_TAU)
+    assert tau < 1
+    expected = engine.gumbel_softmax(bars["logit"], tau, gumbel=bars["g"])
+    np.testing.assert_allclose(bars["y"], expected, rtol=0, atol=1e-9)
+
+
+def test_resample_changes_pi_and_y(page: Page, app_url: str) -> None:
+    open_app(page, app_url)
+    before = read_bars(page)
+    page.get_by_role("button", name="Resample").click()
+    page.wait_for_function(
+        "(p0) => Array.from(Bokeh.documents[0].get_model_by_name('sample-bars').data.pi)"
+        ".some((p, i) => p !== p0[i])",
+        arg=before["pi"],
+    )
+    after = read_bars(page)
+    assert after["y"] != before["y"]
+    assert np.isclose(sum(after["pi"]), 1.0)
+
+
+def test_two_sessions_are_independent(page: Page, app_url: str) -> None:
+    other = page.context.browser.new_page()
+    try:
+        open_app(page, app_url)
+        open_app(other, app_url)
+        first, second = read_bars(page), read_bars(other)
+        assert first["pi"] != second["pi"]  # each session has its own fresh RNG
+        page.get_by_role("button", name="Resample").click()
+        page.wait_for_function(
+            "(p0) => Array.from(Bokeh.documents[0].get_model_by_name('sample-bars')"
+            ".data.pi).some((p, i) => p !== p0[i])",
+            arg=first["pi"],
+        )
+        assert read_bars(other) == second
+    finally:
+        other.close()
