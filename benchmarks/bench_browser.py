@@ -23,14 +23,16 @@ INSTALL_KEY_TO_PAINT_PROBE = """() => {
   let pressed = null
   document.addEventListener('keydown', () => { pressed = performance.now() }, true)
   const bars = Bokeh.documents[0].get_model_by_name('sample-bars')
-  bars.connect(bars.properties.data.change, () => {
+  const repainted = () => {
     if (pressed === null) return
     const start = pressed
     pressed = null
     requestAnimationFrame(() => setTimeout(() => {
       window.__latencies.push(performance.now() - start)
     }))
-  })
+  }
+  bars.connect(bars.change, repainted)
+  bars.connect(bars.properties.data.change, repainted)
 }"""
 
 LOAD_DONE = f"() => ({BARS_READY})() && Bokeh.documents[0].is_idle"

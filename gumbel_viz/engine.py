@@ -58,7 +58,7 @@ def validate_tau(tau: ArrayLike) -> NDArray[np.float64]:
     bad = ~(np.isfinite(t) & (t > 0))
     if bad.any():
         raise ValueError(
-            f"temperature tau must be finite and > 0, got {t[bad].flat[0]!r}"
+            f"temperature tau must be finite and > 0, got {t[bad].flat[0]}"
         )
     return t
 
@@ -87,7 +87,7 @@ def _as_logits(logits: ArrayLike) -> NDArray[np.floating]:
         )
     dead = np.isneginf(x).all(axis=-1)
     if dead.any():
-        row = x[np.nonzero(dead)].reshape(-1, x.shape[-1])[0]
+        row = x.reshape(-1, x.shape[-1])[dead.reshape(-1)][0]
         raise ValueError(f"all logits are -inf (no class can be drawn): {row}")
     return x
 
@@ -204,33 +204,49 @@ def _noise_plus_logits(
             raise ValueError("pass either rng= (to draw the noise) or gumbel=")
         z = sample_gumbel(rng, np.broadcast_shapes(*shapes), x.dtype)
     else:
-        g = np.asarray(gumbel)
-        if not np.issubdtype(g.dtype, np.number) or not np.isfinite(g).all():
-            raise ValueError("gumbel noise must be finite numbers")
-        out_shape = np.broadcast_shapes(*shapes, g.shape)
-        z = _class_major_empty(out_shape, x.dtype)
+        g = _as_noise(gumbel, x.dtype)
+        z = _class_major_empty(np.broadcast_shapes(*shapes, g.shape), x.dtype)
         z[...] = g
-    z += x  # a -inf logit stays -inf: that class ends with y = 0 exactly
+    with np.errstate(over="ignore"):  # checked where the row maxima are computed
+        z += x  # a -inf logit stays -inf: that class ends with y = 0 exactly
     return z
 
 
-def _scaled_log_weights(
-    logits: ArrayLike,
-    tau: ArrayLike,
-    rng: np.random.Generator | None,
-    gumbel: ArrayLike | None,
-    sample_shape: Shape,
-) -> NDArray[np.floating]:
-    """``w = (z - max_k z) / tau`` with ``z = logits + g``: every entry <= 0, the max 0.
+def _as_noise(gumbel: ArrayLike, dtype: np.dtype) -> NDArray[np.floating]:
+    """Supplied noise in the computation's dtype; every entry must stay finite there."""
+    g = np.asarray(gumbel)
+    if not (np.issubdtype(g.dtype, np.number) or g.dtype == bool):
+        raise ValueError(f"gumbel noise must be numbers, got {gumbel!r}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        cast = g.astype(dtype)
+    bad = ~np.isfinite(cast)
+    if bad.any():
+        raise ValueError(
+            f"gumbel noise must be finite in {np.dtype(dtype).name}, "
+            f"got {g[bad].flat[0]}"
+        )
+    return cast
+
+
+def _shift_and_scale(z: NDArray[np.floating], tau: NDArray[np.float64]) -> NDArray:
+    """``w = (z - max_k z) / tau``, in place: every entry <= 0, the row max 0.
 
     Subtracting the max before dividing by tau keeps ``exp(w)`` in [0, 1] for any
-    tau, which is what makes the softmax stable at tau = 1e-3 and below.
+    tau, which is what makes the softmax stable at tau = 1e-3 and below. A tau
+    beyond the range of z's dtype acts as that dtype's limit (one-hot below its
+    smallest normal number, uniform above its largest), never as 0 or inf.
     """
-    t = validate_tau(tau)
-    z = _noise_plus_logits(logits, t, rng, gumbel, sample_shape)
+    row_max = z.max(axis=-1, keepdims=True)
+    if not np.isfinite(row_max).all():
+        raise ValueError(
+            f"logits + noise overflow {z.dtype.name} (largest {row_max.max()}): "
+            "pass float64 logits"
+        )
+    info = np.finfo(z.dtype)
+    t = np.clip(tau, info.tiny, info.max).astype(z.dtype)
     with np.errstate(over="ignore"):  # (-huge) - huge -> -inf is the right answer
-        z -= z.max(axis=-1, keepdims=True)
-        z /= t.astype(z.dtype)[..., np.newaxis] if t.ndim else z.dtype.type(t)
+        z -= row_max
+        z /= t[..., np.newaxis] if t.ndim else t
     return z
 
 
@@ -293,9 +309,11 @@ def gumbel_softmax(
         tau not finite or <= 0; fewer than 2 classes; NaN or +inf logits; a row
         of all -inf logits; non-finite noise; neither ``rng`` nor ``gumbel``.
     """
-    w = _scaled_log_weights(logits, tau, rng, gumbel, sample_shape)
+    t = validate_tau(tau)
+    z = _noise_plus_logits(logits, t, rng, gumbel, sample_shape)
     if hard:
-        return _one_hot(w.argmax(axis=-1), w.shape[-1], w.dtype)
+        return _one_hot(z.argmax(axis=-1), z.shape[-1], z.dtype)
+    w = _shift_and_scale(z, t)
     np.exp(w, out=w)
     w /= w.sum(axis=-1, keepdims=True)
     return w
@@ -322,7 +340,8 @@ def log_gumbel_softmax(
     -------
     ndarray shaped like :func:`gumbel_softmax`'s result, entries <= 0.
     """
-    w = _scaled_log_weights(logits, tau, rng, gumbel, sample_shape)
+    t = validate_tau(tau)
+    w = _shift_and_scale(_noise_plus_logits(logits, t, rng, gumbel, sample_shape), t)
     w -= np.log(np.exp(w).sum(axis=-1, keepdims=True))
     return w
 

@@ -100,12 +100,13 @@ class Explorer(Viewer):
         """The served page: controls in a collapsible sidebar, views in the main area."""
         return pn.template.FastListTemplate(
             title="Gumbel-Softmax Explorer",
-            sidebar=[self.controls, pn.pane.Markdown(INTRO)],
-            main=[self.sample_view],
+            sidebar=[self.controls],
+            main=[pn.Column(pn.pane.Markdown(INTRO), self.sample_view)],
             accent="#0072B2",
             design=OfflineFast,
             font_url="",
             favicon="assets/favicon.svg",
             raw_css=[(ASSETS / "style.css").read_text()],
             theme_toggle=True,
+            busy_indicator=None,  # it would restyle the header on every tau step
         )

@@ -10,9 +10,7 @@ import param
 from bokeh.models import (
     ColumnDataSource,
     CustomJSTickFormatter,
-    Div,
     HoverTool,
-    InlineStyleSheet,
     Range1d,
 )
 from bokeh.plotting import figure
@@ -65,10 +63,11 @@ class SampleView(Viewer):
         super().__init__(**params)
         self.bars = ColumnDataSource(name="sample-bars", data=self._bar_data())
         self.drawn = ColumnDataSource(name="drawn-class", data=self._drawn_data())
-        self.readouts = Div(
-            name="readouts",
-            text=readout_html(self.model),
-            stylesheets=[InlineStyleSheet(css=READOUTS_CSS)],
+        self.readouts = pn.widgets.StaticText(
+            value=readout_html(self.model),
+            css_classes=["readouts"],
+            stylesheets=[READOUTS_CSS],
+            sizing_mode="stretch_width",
         )
         self.figure = self._make_figure()
         self.model.param.watch(self._push, ["probabilities", "noise"])
@@ -81,7 +80,7 @@ class SampleView(Viewer):
 
     def __panel__(self) -> pn.viewable.Viewable:
         return pn.Column(
-            pn.pane.Bokeh(self.readouts, sizing_mode="stretch_width"),
+            self.readouts,
             pn.pane.Bokeh(self.figure, sizing_mode="stretch_width"),
             sizing_mode="stretch_width",
         )
@@ -104,7 +103,7 @@ class SampleView(Viewer):
             self.figure.x_range.factors = class_labels(self.model.k)
             self.bars.data = self._bar_data()
             self.drawn.data = self._drawn_data()
-            self.readouts.text = readout_html(self.model)
+            self.readouts.value = readout_html(self.model)
 
     def _make_figure(self) -> figure:
         fig = figure(
@@ -120,15 +119,15 @@ class SampleView(Viewer):
         fig.vbar(
             x="cls", top="top", width=0.9, source=self.drawn, color=DRAWN_COLOR,
             alpha=0.15, line_alpha=0.6, line_dash="dashed",
-            legend_label="drawn class (argmax)",
+            legend_label="drawn class",
         )
         pi_bars = fig.vbar(
             x=dodge("cls", -0.19, range=fig.x_range), top="pi", width=0.36,
-            source=self.bars, color=PI_COLOR, legend_label="true π",
+            source=self.bars, color=PI_COLOR, legend_label="π (true)",
         )
         y_bars = fig.vbar(
             x=dodge("cls", 0.19, range=fig.x_range), top="y", width=0.36,
-            source=self.bars, color=Y_COLOR, legend_label="relaxed sample y",
+            source=self.bars, color=Y_COLOR, legend_label="y (relaxed)",
         )
         fig.add_tools(
             HoverTool(

@@ -3,7 +3,7 @@
 // gumbel_viz.views.readout_html for the readouts; tests check both agree.
 //
 // args: bars (ColumnDataSource "sample-bars" with columns logit, g, pi, y),
-//       readouts (Div).  cb_obj: the slider, whose value is log10(tau).
+//       readouts (the Div of a StaticText).  cb_obj: the slider, whose value is log10(tau).
 const tau = 10 ** cb_obj.value
 const {logit, g, pi} = bars.data
 const k = logit.length
@@ -14,7 +14,10 @@ const zmax = Math.max(...z)
 const w = z.map((zi) => Math.exp((zi - zmax) / tau))
 const total = w.reduce((a, b) => a + b, 0)
 const y = w.map((wi) => wi / total)
-bars.data = {...bars.data, y}
+// Edit in place and emit: the glyphs repaint, and nothing is sent to the
+// server, which recomputes y itself from the throttled slider value.
+bars.data.y = y
+bars.change.emit()
 
 // Entropy in nats with 0 log 0 = 0.
 const entropy = (p) => -Array.from(p).reduce((h, pk) => (pk > 0 ? h + pk * Math.log(pk) : h), 0)

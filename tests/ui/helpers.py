@@ -10,7 +10,8 @@ READ_BARS = """() => {
   return {pi: column('pi'), y: column('y'), logit: column('logit'), g: column('g')}
 }"""
 
-READ_READOUTS = "() => Bokeh.documents[0].get_model_by_name('readouts').text"
+READ_READOUTS = """() => Array.from(Bokeh.documents[0].all_models)
+  .find((m) => m.css_classes !== undefined && m.css_classes.includes('readouts')).text"""
 
 READ_LOG10_TAU = """() => Array.from(Bokeh.documents[0].all_models)
   .find((m) => m.title !== undefined && String(m.title).startsWith('Temperature')).value"""
@@ -42,3 +43,10 @@ def read_bars(page: Page) -> dict[str, list[float]]:
 def tau_handle(page: Page):
     """The handle of the first slider on the page, which must be the tau slider."""
     return page.locator(".noUi-handle").first
+
+
+READ_PAINTED_Y = """() => {
+  const renderer = Array.from(Bokeh.documents[0].all_models)
+    .find((m) => m.type === 'GlyphRenderer' && m.glyph.top.field === 'y')
+  return Array.from(Bokeh.index.find_one(renderer).glyph.top)
+}"""

@@ -9,7 +9,14 @@ from gumbel_viz import engine
 from gumbel_viz.model import GumbelSoftmaxModel
 from gumbel_viz.views import readout_html
 
-from .helpers import READ_LOG10_TAU, READ_READOUTS, open_app, read_bars, tau_handle
+from .helpers import (
+    READ_LOG10_TAU,
+    READ_PAINTED_Y,
+    READ_READOUTS,
+    open_app,
+    read_bars,
+    tau_handle,
+)
 
 
 def browser_state_as_model(page: Page) -> GumbelSoftmaxModel:
@@ -63,6 +70,8 @@ def test_browser_y_and_readouts_equal_the_engine(page: Page, app_url: str) -> No
     model = browser_state_as_model(page)
     expected = engine.gumbel_softmax(bars["logit"], model.tau, gumbel=bars["g"])
     np.testing.assert_allclose(bars["y"], expected, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(model.y, expected, rtol=0, atol=1e-12)
+    assert page.evaluate(READ_PAINTED_Y) == bars["y"]  # the bars on screen show it
     assert page.evaluate(READ_READOUTS) == readout_html(model)
 
 
@@ -117,3 +126,24 @@ def test_two_sessions_are_independent(page: Page, app_url: str) -> None:
         assert read_bars(other) == second
     finally:
         other.close()
+
+
+def test_phone_width_stacks_controls_above_a_chart_that_fits(page: Page, app_url: str) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_app(page, app_url)
+    slider = tau_handle(page).bounding_box()
+    chart = page.locator(".bk-Figure").first.bounding_box()
+    assert slider is not None and chart is not None
+    assert slider["y"] < chart["y"]  # controls first, then the chart
+    assert 300 < chart["width"] <= 390 and chart["x"] >= 0
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+
+
+def test_wide_screen_puts_controls_beside_a_stretched_chart(page: Page, app_url: str) -> None:
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    open_app(page, app_url)
+    slider = tau_handle(page).bounding_box()
+    chart = page.locator(".bk-Figure").first.bounding_box()
+    assert slider is not None and chart is not None
+    assert slider["x"] < chart["x"]  # sidebar on the left
+    assert chart["width"] > 1200
