@@ -3,37 +3,21 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
-from typing import ClassVar
 
 import panel as pn
 import param
-from panel.theme import fast
 from panel.viewable import Viewer
 
 from .model import GumbelSoftmaxModel
-from .views import LOG10_TAU_BOUNDS, SampleView, tau_slider
+from .page import explorer_page
+from .views import LOG10_TAU_BOUNDS, SampleView, prose, tau_slider
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
-
-INTRO = """
-Drag **τ** and watch the relaxed sample **y** = softmax((log π + g)/τ) move
-between a one-hot vector (τ → 0) and the uniform one (τ → ∞). The shaded
-class is argmax(log π + g): an exact draw from π (the Gumbel-Max trick),
-and the largest y at every τ.
-"""
-
-
-class OfflineFast(fast.Fast):
-    """The Fast design without its web font, which it would fetch from a CDN.
-
-    Panel finds a design's bundled files by the class name, hence the rename.
-    """
-
-    _resources: ClassVar[dict] = {k: v for k, v in fast.Fast._resources.items() if k != "font"}
-
-
-OfflineFast.__name__ = "Fast"
+INTRO = (
+    "Drag <b>τ</b> and watch the relaxed sample <b>y</b> = softmax((log π + g)/τ) move "
+    "between a one-hot vector (τ → 0) and the uniform one (τ → ∞). The shaded class "
+    "is argmax(log π + g): an exact draw from π (the Gumbel-Max trick), and the "
+    "largest y at every τ."
+)
 
 
 class Explorer(Viewer):
@@ -92,21 +76,13 @@ class Explorer(Viewer):
     def __panel__(self) -> pn.viewable.Viewable:
         return pn.Row(
             pn.Column(self.controls, width=300),
-            pn.Column(pn.pane.Markdown(INTRO), self.sample_view, sizing_mode="stretch_width"),
+            pn.Column(prose(INTRO), self.sample_view, sizing_mode="stretch_width"),
             sizing_mode="stretch_width",
         )
 
-    def page(self) -> pn.template.FastListTemplate:
-        """The served page: controls in a collapsible sidebar, views in the main area."""
-        return pn.template.FastListTemplate(
-            title="Gumbel-Softmax Explorer",
-            sidebar=[self.controls],
-            main=[pn.Column(pn.pane.Markdown(INTRO), self.sample_view)],
-            accent="#0072B2",
-            design=OfflineFast,
-            font_url="",
-            favicon="assets/favicon.svg",
-            raw_css=[(ASSETS / "style.css").read_text()],
-            theme_toggle=True,
-            busy_indicator=None,  # it would restyle the header on every tau step
+    def page(self) -> pn.Template:
+        """The served page: controls in the sidebar, views in the main area."""
+        return explorer_page(
+            sidebar=self.controls,
+            main=pn.Column(prose(INTRO), self.sample_view, sizing_mode="stretch_width"),
         )

@@ -30,6 +30,15 @@ RELAX_TAU_JS = STATIC.joinpath("relax_tau.js").read_text()
 READOUTS_CSS = STATIC.joinpath("readouts.css").read_text()
 
 
+def prose(html: str) -> pn.widgets.StaticText:
+    """A paragraph of trusted, static HTML.
+
+    A Bokeh ``Div`` rather than a Markdown pane: Panel's HTML models make every
+    page load MathJax (1.8 MB of JavaScript), which nothing here needs.
+    """
+    return pn.widgets.StaticText(value=html, sizing_mode="stretch_width")
+
+
 def class_labels(k: int) -> list[str]:
     return [str(i + 1) for i in range(k)]
 

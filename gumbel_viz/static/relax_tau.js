@@ -22,10 +22,13 @@ bars.change.emit()
 // Entropy in nats with 0 log 0 = 0.
 const entropy = (p) => -Array.from(p).reduce((h, pk) => (pk > 0 ? h + pk * Math.log(pk) : h), 0)
 const drawn = z.indexOf(zmax)
-readouts.text = [
+const text = [
   ["τ", tau.toFixed(4)],
   ["drawn class", String(drawn + 1)],
   ["max y", Math.max(...y).toFixed(4)],
   ["H(y)", entropy(y).toFixed(3) + " nats"],
   ["H(π)", entropy(pi).toFixed(3) + " nats"],
 ].map(([label, value]) => `<span class="readout"><b>${label}</b> ${value}</span>`).join("")
+
+// The readouts re-lay out the page; give the chart its frame first.
+requestAnimationFrame(() => setTimeout(() => { readouts.text = text }))
