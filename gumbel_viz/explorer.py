@@ -57,7 +57,7 @@ class Explorer(Viewer):
         return pn.Column(
             slider,
             pn.widgets.Button.from_param(
-                m.resample, name="Resample", button_type="primary",
+                m.resample, name="Resample", color="primary",
                 sizing_mode="stretch_width",
             ),
             pn.widgets.Checkbox.from_param(

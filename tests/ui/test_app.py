@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from gumbel_viz import engine
 from gumbel_viz.model import GumbelSoftmaxModel
-from gumbel_viz.views import readout_html
+from gumbel_viz.views import RELAX_TAU_JS, readout_html
 
 from .helpers import (
     READ_LOG10_TAU,
@@ -147,3 +147,34 @@ def test_wide_screen_puts_controls_beside_a_stretched_chart(page: Page, app_url:
     assert slider is not None and chart is not None
     assert slider["x"] < chart["x"]  # sidebar on the left
     assert chart["width"] > 1200
+
+
+def test_browser_relaxation_matches_the_engine_on_many_inputs(page: Page, app_url: str) -> None:
+    """Run ``relax_tau.js`` itself on 300 random states, zero probabilities included."""
+    open_app(page, app_url)
+    rng = np.random.default_rng(2024)
+    cases = []
+    for _ in range(300):
+        k = int(rng.integers(2, 13))
+        pi = rng.dirichlet(np.ones(k))
+        pi[rng.random(k) < 0.15] = 0.0
+        pi[rng.integers(k)] += 1e-3  # never all zero
+        logits = engine.logits_from_probabilities(pi)
+        g = engine.sample_gumbel(rng, k)
+        log10_tau = float(rng.uniform(-2, 1))
+        cases.append((logits, g, log10_tau, engine.validate_probabilities(pi)))
+    browser_y = page.evaluate(
+        """([code, cases]) => {
+          const relax = new Function('bars', 'readouts', 'cb_obj', code)
+          return cases.map(([logit, g, log10_tau, pi]) => {
+            const bars = {data: {logit, g, pi, y: []}, change: {emit() {}}}
+            relax(bars, {text: ''}, {value: log10_tau})
+            return Array.from(bars.data.y)
+          })
+        }""",
+        [RELAX_TAU_JS, [[c[0].tolist(), c[1].tolist(), c[2], c[3].tolist()] for c in cases]],
+    )
+    for (logits, g, log10_tau, _), y in zip(cases, browser_y, strict=True):
+        expected = engine.gumbel_softmax(logits, 10**log10_tau, gumbel=g)
+        np.testing.assert_allclose(y, expected, rtol=0, atol=1e-9)
+        assert all(y[i] == 0.0 for i in np.flatnonzero(np.isneginf(logits)))
