@@ -35,6 +35,7 @@ __all__ = [
     "logits_from_probabilities",
     "random_probabilities",
     "sample_gumbel",
+    "softmax",
     "validate_probabilities",
     "validate_tau",
 ]
@@ -119,6 +120,10 @@ def validate_probabilities(probabilities: ArrayLike) -> NDArray[np.float64]:
     total = p.sum(axis=-1, keepdims=True)
     if (total <= 0).any():
         raise ValueError("probabilities must have a positive sum, got all zeros")
+    # Already normalised up to rounding: keep the values bit for bit, so that a
+    # vector written out and read back (a shared link) gives the same logits.
+    if (np.abs(total - 1) <= 8 * np.finfo(np.float64).eps).all():
+        return p
     return p / total
 
 
@@ -176,6 +181,17 @@ def random_probabilities(rng: np.random.Generator, k: int) -> NDArray[np.float64
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 2:
         raise ValueError(f"need an integer number of classes k >= 2, got {k!r}")
     return rng.dirichlet(np.ones(int(k)))
+
+
+def softmax(logits: ArrayLike) -> NDArray[np.floating]:
+    """``softmax(x)_k = exp(x_k - max x) / sum_j exp(x_j - max x)`` over the last axis.
+
+    The probabilities that logits stand for (no noise, tau = 1); a logit of -inf
+    gives exactly 0. Validated like :func:`gumbel_softmax`'s logits.
+    """
+    x = _as_logits(logits)
+    w = np.exp(x - x.max(axis=-1, keepdims=True))
+    return w / w.sum(axis=-1, keepdims=True)
 
 
 def logits_from_probabilities(probabilities: ArrayLike) -> NDArray[np.float64]:

@@ -10,6 +10,7 @@ from . import engine
 TAU_BOUNDS = (0.01, 10.0)
 K_BOUNDS = (2, 12)
 SEED_BOUNDS = (0, 2**32 - 1)
+DRAW_BOUNDS = (0, 2**31 - 1)
 
 
 class _FiniteVector(param.Array):
@@ -33,9 +34,13 @@ class GumbelSoftmaxModel(param.Parameterized):
     log pi, ``y`` = softmax((log pi + g) / tau) and ``drawn_class`` =
     argmax(log pi + g), the Gumbel-Max sample.
 
-    Draws come from this model's own ``numpy.random.Generator``: with a seed the
-    sequence of draws (initial state, then each resample) is reproducible; with
-    ``seed=None`` it starts from fresh OS entropy.
+    Draws: with ``seed=None`` they come from this model's own generator, seeded
+    from fresh OS entropy. With a seed, draw number ``draw`` (0 for the first
+    state, +1 per resample) comes from ``numpy.random.default_rng([seed, draw])``,
+    so ``(seed, draw)`` names a state: the same seed replays the same sequence,
+    and a link can jump straight to any draw. ``pinned`` is true when pi did not
+    come from the current draw (kept on resample, or set by hand); then pi itself
+    must be shared to reproduce the state.
     """
 
     k = param.Integer(5, bounds=K_BOUNDS, doc="Number of classes.")
@@ -47,6 +52,7 @@ class GumbelSoftmaxModel(param.Parameterized):
         False, doc="Resample draws new noise only and keeps pi."
     )
     resample = param.Event(doc="Draw new noise (and new pi unless kept).")
+    draw = param.Integer(0, bounds=DRAW_BOUNDS, doc="Index of the draw in the seed's sequence.")
 
     probabilities = _FiniteVector(constant=True, doc="pi, on the simplex.")
     noise = _FiniteVector(constant=True, doc="Gumbel(0, 1) noise g, one per class.")
@@ -54,10 +60,11 @@ class GumbelSoftmaxModel(param.Parameterized):
     logits = param.Array(constant=True, doc="log pi (-inf where pi = 0).")
     y = param.Array(constant=True, doc="The relaxed sample softmax((log pi + g)/tau).")
     drawn_class = param.Integer(0, constant=True, doc="argmax(log pi + g), 0-based.")
+    pinned = param.Boolean(False, constant=True, doc="pi is not the current draw's.")
 
     def __init__(self, **params):
         super().__init__(**params)
-        self._rng = np.random.default_rng(self.seed)
+        self._entropy_rng = np.random.default_rng()
         self._draw(new_probabilities=True)
 
     # ------------------------------------------------------------------ actions
@@ -70,7 +77,7 @@ class GumbelSoftmaxModel(param.Parameterized):
         p = engine.validate_probabilities(probabilities)
         if p.shape != (self.k,):
             raise ValueError(f"expected {self.k} probabilities, got shape {p.shape}")
-        self._set(probabilities=p)
+        self._set(probabilities=p, pinned=True)
 
     def set_noise(self, noise) -> None:
         """Use the given Gumbel noise; raises ValueError and keeps state if invalid."""
@@ -81,6 +88,13 @@ class GumbelSoftmaxModel(param.Parameterized):
 
     @param.depends("resample", watch=True)
     def _on_resample(self) -> None:
+        if self.seed is None:
+            self._draw(new_probabilities=not self.keep_probabilities)
+        else:
+            self.draw += 1  # -> _on_draw
+
+    @param.depends("draw", watch=True)
+    def _on_draw(self) -> None:
         self._draw(new_probabilities=not self.keep_probabilities)
 
     @param.depends("k", watch=True)
@@ -89,8 +103,10 @@ class GumbelSoftmaxModel(param.Parameterized):
 
     @param.depends("seed", watch=True)
     def _on_seed(self) -> None:
-        self._rng = np.random.default_rng(self.seed)
-        self._draw(new_probabilities=True)
+        if self.draw == 0:
+            self._draw(new_probabilities=True)
+        else:
+            self.draw = 0  # -> _on_draw
 
     @param.depends("tau", watch=True)
     def _on_tau(self) -> None:
@@ -98,14 +114,23 @@ class GumbelSoftmaxModel(param.Parameterized):
 
     # ------------------------------------------------------------------ internals
 
+    def _generator(self) -> np.random.Generator:
+        if self.seed is None:
+            return self._entropy_rng
+        return np.random.default_rng([self.seed, self.draw])
+
     def _draw(self, new_probabilities: bool) -> None:
-        updates = {}
+        """Draw pi (unless kept) and then the noise, from the current draw's generator."""
+        rng = self._generator()
+        probabilities = engine.random_probabilities(rng, self.k)
+        updates = {"noise": engine.sample_gumbel(rng, self.k)}
         if new_probabilities:
-            updates["probabilities"] = engine.random_probabilities(self._rng, self.k)
-        updates["noise"] = engine.sample_gumbel(self._rng, self.k)
+            updates.update(probabilities=probabilities, pinned=False)
+        else:
+            updates["pinned"] = True
         self._set(**updates)
 
-    def _set(self, **inputs: np.ndarray) -> None:
+    def _set(self, **inputs: object) -> None:
         """Apply new inputs and everything derived from them in one update."""
         probabilities = inputs.get("probabilities", self.probabilities)
         noise = inputs.get("noise", self.noise)

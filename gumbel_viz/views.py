@@ -78,7 +78,7 @@ class SampleView(Viewer):
             stylesheets=[READOUTS_CSS],
             sizing_mode="stretch_width",
         )
-        self.figure = self._make_figure()
+        self.figure = sample_figure(self.bars, self.drawn, self.model.k)
         self.model.param.watch(self._push, ["probabilities", "noise"])
 
     def link_tau_slider(self, slider: pn.widgets.FloatSlider) -> None:
@@ -114,48 +114,55 @@ class SampleView(Viewer):
             self.drawn.data = self._drawn_data()
             self.readouts.value = readout_html(self.model)
 
-    def _make_figure(self) -> figure:
-        fig = figure(
-            name="sample-chart",
-            x_range=class_labels(self.model.k),
-            y_range=Range1d(0, 1, bounds=(0, 1)),
-            height=380,
-            sizing_mode="stretch_width",
-            toolbar_location=None,
-            x_axis_label="class k",
-            y_axis_label="probability",
+
+def sample_figure(bars: ColumnDataSource, drawn: ColumnDataSource, k: int) -> figure:
+    """Grouped bars of ``pi`` and ``y`` per class from ``bars``, the drawn class
+    (``drawn``) shaded behind them; y axis fixed to [0, 1]."""
+    fig = figure(
+        name="sample-chart",
+        x_range=class_labels(k),
+        y_range=Range1d(0, 1, bounds=(0, 1)),
+        height=380,
+        sizing_mode="stretch_width",
+        toolbar_location=None,
+        x_axis_label="class k",
+        y_axis_label="probability",
+    )
+    fig.vbar(
+        x="cls", top="top", width=0.9, source=drawn, color=DRAWN_COLOR,
+        alpha=0.15, line_alpha=0.6, line_dash="dashed", legend_label="drawn class",
+    )
+    pi_bars = fig.vbar(
+        x=dodge("cls", -0.19, range=fig.x_range), top="pi", width=0.36,
+        source=bars, color=PI_COLOR, legend_label="π (true)",
+    )
+    y_bars = fig.vbar(
+        x=dodge("cls", 0.19, range=fig.x_range), top="y", width=0.36,
+        source=bars, color=Y_COLOR, legend_label="y (relaxed)",
+    )
+    fig.add_tools(
+        HoverTool(
+            renderers=[pi_bars, y_bars],
+            tooltips=[
+                ("class", "@cls"),
+                ("π", "@pi{0.00000}"),
+                ("y", "@y{0.00000}"),
+                ("log π", "@logit{0.0000}"),
+                ("g", "@g{0.0000}"),
+            ],
         )
-        fig.vbar(
-            x="cls", top="top", width=0.9, source=self.drawn, color=DRAWN_COLOR,
-            alpha=0.15, line_alpha=0.6, line_dash="dashed",
-            legend_label="drawn class",
-        )
-        pi_bars = fig.vbar(
-            x=dodge("cls", -0.19, range=fig.x_range), top="pi", width=0.36,
-            source=self.bars, color=PI_COLOR, legend_label="π (true)",
-        )
-        y_bars = fig.vbar(
-            x=dodge("cls", 0.19, range=fig.x_range), top="y", width=0.36,
-            source=self.bars, color=Y_COLOR, legend_label="y (relaxed)",
-        )
-        fig.add_tools(
-            HoverTool(
-                renderers=[pi_bars, y_bars],
-                tooltips=[
-                    ("class", "@cls"),
-                    ("π", "@pi{0.00000}"),
-                    ("y", "@y{0.00000}"),
-                    ("log π", "@logit{0.0000}"),
-                    ("g", "@g{0.0000}"),
-                ],
-            )
-        )
-        fig.xgrid.grid_line_color = None
-        fig.legend.orientation = "horizontal"
-        fig.legend.location = "top_left"
-        fig.legend.click_policy = "hide"
-        fig.add_layout(fig.legend[0], "above")
-        return fig
+    )
+    fig.xgrid.grid_line_color = None
+    fig.legend.orientation = "horizontal"
+    fig.legend.location = "top_left"
+    fig.legend.click_policy = "hide"
+    fig.add_layout(fig.legend[0], "above")
+    return fig
+
+
+def tau_formatter() -> CustomJSTickFormatter:
+    """Shows a log10(tau) slider's value as tau itself."""
+    return CustomJSTickFormatter(code="return (10 ** tick).toPrecision(3)")
 
 
 def tau_slider(owner: param.Parameterized) -> pn.widgets.FloatSlider:
@@ -165,7 +172,7 @@ def tau_slider(owner: param.Parameterized) -> pn.widgets.FloatSlider:
         name="Temperature τ (log scale)",
         step=0.01,
         throttled=True,
-        format=CustomJSTickFormatter(code="return (10 ** tick).toPrecision(3)"),
+        format=tau_formatter(),
         sizing_mode="stretch_width",
     )
 

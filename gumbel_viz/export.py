@@ -1,0 +1,90 @@
+"""Downloads: the current state as CSV, and the main chart as a standalone HTML page."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+from bokeh.embed import file_html
+from bokeh.layouts import column
+from bokeh.models import ColumnDataSource, CustomJS, Div, InlineStyleSheet, Slider
+from bokeh.resources import INLINE
+
+from .model import GumbelSoftmaxModel
+from .views import (
+    READOUTS_CSS,
+    RELAX_TAU_JS,
+    class_labels,
+    readout_html,
+    sample_figure,
+    tau_formatter,
+)
+
+
+def _number(value: float) -> str:
+    """Full precision, so the file reads back to the same floats."""
+    return repr(float(value)) if math.isfinite(value) else str(value)
+
+
+def state_csv(model: GumbelSoftmaxModel) -> str:
+    """One row per class: pi, log pi, g, (log pi + g)/tau, y, and whether it was drawn.
+
+    Leading ``#`` lines record tau, k, seed and draw.
+    """
+    out = io.StringIO()
+    out.write(f"# tau={_number(model.tau)}\n# k={model.k}\n")
+    out.write(f"# seed={'' if model.seed is None else model.seed}\n# draw={model.draw}\n")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["class", "pi", "logit", "g", "y", "drawn"])
+    for i in range(model.k):
+        writer.writerow([
+            i + 1,
+            _number(model.probabilities[i]),
+            _number(model.logits[i]),
+            _number(model.noise[i]),
+            _number(model.y[i]),
+            int(i == model.drawn_class),
+        ])
+    return out.getvalue()
+
+
+def standalone_html(model: GumbelSoftmaxModel) -> str:
+    """The main chart with a working tau slider, as one self-contained HTML file.
+
+    BokehJS is inlined and tau is recomputed by the same ``relax_tau.js`` as in the
+    app, so the page works from disk with no server and no network.
+    """
+    bars = ColumnDataSource(
+        name="sample-bars",
+        data={
+            "cls": class_labels(model.k),
+            "pi": model.probabilities.tolist(),
+            "y": model.y.tolist(),
+            "logit": model.logits.tolist(),
+            "g": model.noise.tolist(),
+        },
+    )
+    drawn = ColumnDataSource(
+        name="drawn-class", data={"cls": [str(model.drawn_class + 1)], "top": [1.0]}
+    )
+    readouts = Div(
+        name="readouts",
+        text=readout_html(model),
+        stylesheets=[InlineStyleSheet(css=READOUTS_CSS)],
+    )
+    slider = Slider(
+        title="Temperature τ (log scale)", start=-2, end=1, step=0.01,
+        value=math.log10(model.tau), format=tau_formatter(), sizing_mode="stretch_width",
+    )
+    slider.js_on_change(
+        "value", CustomJS(args={"bars": bars, "readouts": readouts}, code=RELAX_TAU_JS)
+    )
+    seed = "fresh randomness" if model.seed is None else f"seed {model.seed}, draw {model.draw}"
+    note = Div(text=f"Gumbel-Softmax Explorer export ({seed}). Drag τ; π and g are fixed.")
+    layout = column(
+        note, slider, readouts, sample_figure(bars, drawn, model.k),
+        sizing_mode="stretch_width",
+    )
+    return file_html(layout, resources=INLINE, title="Gumbel-Softmax sample")
+
