@@ -4,6 +4,6 @@ import panel as pn
 
 from gumbel_viz import Explorer
 
-pn.extension(notifications=True)
+pn.extension("katex", notifications=True)
 
 Explorer().page().servable(title="Gumbel-Softmax Explorer")

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import html
+import io
 import math
 
 import panel as pn
 import param
 from panel.viewable import Viewer
 
+from .about import AboutView
+from .custom import DistributionEditor, format_numbers
+from .export import standalone_html, state_csv
 from .model import GumbelSoftmaxModel
+from .montecarlo_view import MonteCarloView
 from .page import explorer_page
+from .pipeline import PipelineView
+from .temperature import TemperatureView
+from .urlstate import LinkState, parse_query
 from .views import LOG10_TAU_BOUNDS, SampleView, prose, tau_slider
 
 INTRO = (
@@ -19,16 +28,29 @@ INTRO = (
     "largest y at every τ."
 )
 
+# URL name -> tab title, in tab order.
+VIEWS = {
+    "pipeline": "Under the hood",
+    "temperature": "Temperature path",
+    "monte-carlo": "Monte Carlo proof",
+    "distribution": "Your distribution",
+    "about": "About",
+}
+
 
 class Explorer(Viewer):
-    """The Gumbel-Softmax explorer for one session: controls, chart, readouts.
+    """The Gumbel-Softmax explorer for one session: controls, chart and views.
 
     ``Explorer()`` renders in a notebook; :meth:`page` wraps it in the served
-    template with the controls in the sidebar.
+    page, whose URL it keeps in sync (τ, seed, draw, k, a custom π, the view).
     """
 
     model = param.ClassSelector(class_=GumbelSoftmaxModel, constant=True)
     log10_tau = param.Number(0.0, bounds=LOG10_TAU_BOUNDS, doc="log10 of tau.")
+    view = param.Selector(default="pipeline", objects=list(VIEWS), doc="The open view.")
+    shared_probabilities = param.String(
+        default="", doc="pi as text when it must travel in a link (custom or kept)."
+    )
 
     def __init__(self, **params):
         """Keywords ``k``, ``tau`` and ``seed`` go to a new session model."""
@@ -37,12 +59,32 @@ class Explorer(Viewer):
         super().__init__(**params)
         self.log10_tau = math.log10(self.model.tau)
         self.sample_view = SampleView(model=self.model)
+        self.temperature_view = TemperatureView(model=self.model)
+        self.montecarlo_view = MonteCarloView(model=self.model)
+        self.views = {
+            "pipeline": PipelineView(model=self.model),
+            "temperature": self.temperature_view,
+            "monte-carlo": self.montecarlo_view,
+            "distribution": DistributionEditor(model=self.model),
+            "about": AboutView(),
+        }
+        self.link_notice = pn.widgets.StaticText(value="", css_classes=["link-notice"])
         self.controls = self._make_controls()
+        self.tabs = pn.Tabs(
+            *[(VIEWS[name], view) for name, view in self.views.items()],
+            dynamic=True,
+            active=list(VIEWS).index(self.view),
+            sizing_mode="stretch_width",
+        )
+        self.tabs.param.watch(self._view_from_tab, "active")
+        self.model.param.watch(self._share_probabilities, ["probabilities", "pinned"])
+
+    # ------------------------------------------------------------------ syncing
 
     @param.depends("log10_tau", watch=True)
     def _tau_from_slider(self) -> None:
-        self.model.tau = min(max(10**self.log10_tau, self.model.param.tau.bounds[0]),
-                             self.model.param.tau.bounds[1])
+        low, high = self.model.param.tau.bounds
+        self.model.tau = min(max(10**self.log10_tau, low), high)
 
     @param.depends("model.tau", watch=True)
     def _slider_from_tau(self) -> None:
@@ -50,15 +92,72 @@ class Explorer(Viewer):
         if not math.isclose(self.log10_tau, target, abs_tol=1e-12):
             self.log10_tau = target
 
+    def _view_from_tab(self, event: param.parameterized.Event) -> None:
+        self.view = list(VIEWS)[event.new]
+
+    @param.depends("view", watch=True)
+    def _tab_from_view(self) -> None:
+        self.tabs.active = list(VIEWS).index(self.view)
+
+    def _share_probabilities(self, *_events: param.parameterized.Event) -> None:
+        pinned = self.model.pinned
+        self.shared_probabilities = format_numbers(self.model.probabilities) if pinned else ""
+
+    # ------------------------------------------------------------------ links
+
+    def apply_link(self, query: dict[str, str]) -> LinkState:
+        """Apply a link's query (already-decoded strings); return what was used.
+
+        Bad values are clamped or ignored (see :func:`urlstate.parse_query`) and
+        listed in the returned notices and in the sidebar; nothing raises.
+        """
+        link = parse_query(query, list(VIEWS), self.montecarlo_view.param.n_draws.objects)
+        if link.probabilities is not None and link.k is None:
+            link.k = len(link.probabilities)
+        # One at a time and in this order: a new seed restarts at draw 0.
+        for name in ("k", "seed", "draw", "tau"):
+            if (value := getattr(link, name)) is not None:
+                setattr(self.model, name, value)
+        if link.probabilities is not None:
+            self.model.set_probabilities(link.probabilities)
+        if link.view is not None:
+            self.view = link.view
+        if link.n is not None:
+            self.montecarlo_view.n_draws = link.n
+        if link.notices:
+            items = "".join(f"<li>{html.escape(n)}</li>" for n in link.notices)
+            self.link_notice.value = f"<b>Link adjusted:</b><ul>{items}</ul>"
+        return link
+
+    def sync_url(self) -> None:
+        """Read the session's URL once (safely), then keep it in sync with the state."""
+        location = pn.state.location
+        if location is None:
+            return
+        link = self.apply_link({
+            name: values[-1].decode("utf-8", "replace")
+            for name, values in pn.state.session_args.items()
+        })
+        # Replace a tampered query before syncing, so sync never reads it.
+        location.search = ""
+        location.sync(self.model, {"tau": "tau", "k": "k", "seed": "seed", "draw": "draw"})
+        location.sync(self, {"view": "view", "shared_probabilities": "p"})
+        location.sync(self.montecarlo_view, {"n_draws": "n"})
+        if link.notices and pn.state.notifications is not None:
+            message = "This link had values out of range; see the sidebar."
+            pn.state.onload(lambda: pn.state.notifications.warning(message, duration=8000))
+
+    # ------------------------------------------------------------------ layout
+
     def _make_controls(self) -> pn.Column:
         slider = tau_slider(self)
         self.sample_view.link_tau_slider(slider)
+        self.temperature_view.link_tau_slider(slider)
         m = self.model.param
         return pn.Column(
             slider,
             pn.widgets.Button.from_param(
-                m.resample, name="Resample", color="primary",
-                sizing_mode="stretch_width",
+                m.resample, name="Resample", color="primary", sizing_mode="stretch_width"
             ),
             pn.widgets.Checkbox.from_param(
                 m.keep_probabilities, name="Keep probabilities (new noise only)"
@@ -67,22 +166,33 @@ class Explorer(Viewer):
                 m.k, name="Number of classes k", sizing_mode="stretch_width"
             ),
             pn.widgets.IntInput.from_param(
-                m.seed, name="Seed (blank: fresh randomness)",
+                m.seed, name="Seed (blank: fresh randomness)", sizing_mode="stretch_width"
+            ),
+            pn.widgets.FileDownload(
+                callback=lambda: io.StringIO(state_csv(self.model)),
+                filename="gumbel-softmax-state.csv",
+                label="Download state (CSV)",
                 sizing_mode="stretch_width",
             ),
+            pn.widgets.FileDownload(
+                callback=lambda: io.StringIO(standalone_html(self.model)),
+                filename="gumbel-softmax-sample.html",
+                label="Download interactive HTML",
+                sizing_mode="stretch_width",
+            ),
+            self.link_notice,
             sizing_mode="stretch_width",
         )
 
+    def _main(self) -> pn.Column:
+        return pn.Column(prose(INTRO), self.sample_view, self.tabs, sizing_mode="stretch_width")
+
     def __panel__(self) -> pn.viewable.Viewable:
         return pn.Row(
-            pn.Column(self.controls, width=300),
-            pn.Column(prose(INTRO), self.sample_view, sizing_mode="stretch_width"),
-            sizing_mode="stretch_width",
+            pn.Column(self.controls, width=320), self._main(), sizing_mode="stretch_width"
         )
 
     def page(self) -> pn.Template:
         """The served page: controls in the sidebar, views in the main area."""
-        return explorer_page(
-            sidebar=self.controls,
-            main=pn.Column(prose(INTRO), self.sample_view, sizing_mode="stretch_width"),
-        )
+        self.sync_url()
+        return explorer_page(sidebar=self.controls, main=self._main())
