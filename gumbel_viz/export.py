@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import math
 
-from bokeh.embed import file_html
+from bokeh.embed import components
 from bokeh.layouts import column
 from bokeh.models import ColumnDataSource, CustomJS, Div, InlineStyleSheet, Slider
-from bokeh.resources import INLINE
+from bokeh.models.layouts import LayoutDOM
+from bokeh.resources import Resources
 
 from .model import GumbelSoftmaxModel
 from .views import (
@@ -86,5 +88,22 @@ def standalone_html(model: GumbelSoftmaxModel) -> str:
         note, slider, readouts, sample_figure(bars, drawn, model.k),
         sizing_mode="stretch_width",
     )
-    return file_html(layout, resources=INLINE, title="Gumbel-Softmax sample")
+    return _offline_page(layout, title="Gumbel-Softmax sample")
+
+
+def _offline_page(layout: LayoutDOM, title: str) -> str:
+    """A page with BokehJS inlined (only the parts the chart and slider need).
+
+    Built from ``components`` rather than ``file_html``: with Panel imported,
+    Bokeh's bundle also lists a script by relative URL, which a file opened from
+    disk cannot load.
+    """
+    bokeh_js = Resources(mode="inline", components=["bokeh", "bokeh-widgets"]).js_raw
+    scripts = "\n".join(f"<script>{js}</script>" for js in bokeh_js)
+    script, div = components(layout)
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{html.escape(title)}</title>\n{scripts}\n{script}\n</head>\n"
+        f"<body>\n{div}\n</body>\n</html>\n"
+    )
 
