@@ -83,6 +83,8 @@ class Explorer(Viewer):
 
     @param.depends("log10_tau", watch=True)
     def _tau_from_slider(self) -> None:
+        if math.isclose(math.log10(self.model.tau), self.log10_tau, abs_tol=1e-12):
+            return  # already there: keep tau exactly as set (e.g. 0.3 from a link)
         low, high = self.model.param.tau.bounds
         self.model.tau = min(max(10**self.log10_tau, low), high)
 
@@ -124,6 +126,9 @@ class Explorer(Viewer):
             self.view = link.view
         if link.n is not None:
             self.montecarlo_view.n_draws = link.n
+        # The browser redraws y when the tau slider moves, but the first render
+        # must already show this tau.
+        self.sample_view.refresh()
         if link.notices:
             items = "".join(f"<li>{html.escape(n)}</li>" for n in link.notices)
             self.link_notice.value = f"<b>Link adjusted:</b><ul>{items}</ul>"

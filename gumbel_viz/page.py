@@ -19,7 +19,9 @@ def explorer_page(
     components it loads cost about 0.4 s of every page load on a 2-core machine.
     """
     dark = pn.config.theme == "dark"
-    page = pn.Template(PAGE_HTML, design=Native, theme=DarkTheme if dark else DefaultTheme)
+    page = pn.Template(
+        PAGE_HTML, design=Native, theme=DarkTheme if dark else DefaultTheme, location=True
+    )
     page.add_variable("dark", dark)
     page.add_panel("sidebar", sidebar)
     page.add_panel("main", main)

@@ -79,7 +79,7 @@ class SampleView(Viewer):
             sizing_mode="stretch_width",
         )
         self.figure = sample_figure(self.bars, self.drawn, self.model.k)
-        self.model.param.watch(self._push, ["probabilities", "noise"])
+        self.model.param.watch(self.refresh, ["probabilities", "noise"])
 
     def link_tau_slider(self, slider: pn.widgets.FloatSlider) -> None:
         """Recompute y in the browser whenever ``slider`` (log10 tau) moves."""
@@ -107,7 +107,8 @@ class SampleView(Viewer):
     def _drawn_data(self) -> dict[str, list]:
         return {"cls": [str(self.model.drawn_class + 1)], "top": [1.0]}
 
-    def _push(self, *_events: param.parameterized.Event) -> None:
+    def refresh(self, *_events: param.parameterized.Event) -> None:
+        """Push the model's state to the chart (tau changes are drawn by the browser)."""
         with pn.io.hold():
             self.figure.x_range.factors = class_labels(self.model.k)
             self.bars.data = self._bar_data()

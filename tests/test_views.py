@@ -79,3 +79,15 @@ def test_readouts_state_the_numbers() -> None:
     assert f"<b>max y</b> {model.y.max():.4f}" in html
     assert f"<b>H(y)</b> {engine.entropy(model.y):.3f} nats" in html
     assert f"<b>H(π)</b> {engine.entropy(model.probabilities):.3f} nats" in html
+
+
+def test_server_errors_ignore_a_closed_websocket_but_not_ours() -> None:
+    from .served import server_errors
+
+    closed = (
+        "2026-01-01 10:00:00,000 Task exception was never retrieved\nTraceback (most recent"
+        " call last):\n  ...\ntornado.websocket.WebSocketClosedError\n"
+    )
+    ours = "2026-01-01 10:00:01,000 Error running application handler\nTraceback ...\nKeyError"
+    assert server_errors(closed) == []
+    assert len(server_errors(closed + ours)) == 1

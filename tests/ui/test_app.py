@@ -81,7 +81,7 @@ def test_server_tau_follows_the_browser(page: Page, app_url: str) -> None:
     handle = tau_handle(page)
     handle.focus()
     handle.press("PageDown")
-    page.get_by_text("Keep probabilities").click()
+    page.locator("input[type=checkbox]").first.check()
     g_before = read_bars(page)["g"]
     page.get_by_role("button", name="Resample").click()
     page.wait_for_function(
