@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import statistics
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.served import launch_args, served_app
 from tests.ui.helpers import BARS_READY, tau_handle
@@ -35,6 +35,19 @@ INSTALL_KEY_TO_PAINT_PROBE = """() => {
   bars.connect(bars.properties.data.change, repainted)
 }"""
 
+INSTALL_CLICK_TO_CHARTS_PROBE = """() => {
+  window.__mc = []
+  let clicked = null
+  document.addEventListener('click', () => { clicked = performance.now() }, true)
+  const frequencies = Bokeh.documents[0].get_model_by_name('mc-frequencies')
+  frequencies.connect(frequencies.properties.data.change, () => {
+    if (clicked === null || frequencies.data.cls.length === 0) return
+    const start = clicked
+    clicked = null
+    requestAnimationFrame(() => setTimeout(() => { window.__mc.push(performance.now() - start) }))
+  })
+}"""
+
 LOAD_DONE = f"() => ({BARS_READY})() && Bokeh.documents[0].is_idle"
 
 
@@ -50,6 +63,22 @@ def key_to_paint_ms(page: Page, url: str, presses: int = 60) -> list[float]:
     return page.evaluate("() => window.__latencies")
 
 
+def montecarlo_click_to_charts_ms(page: Page, url: str, runs: int = 7) -> list[float]:
+    """Run 10^6 draws ``runs`` times; each time from the click to the charts' repaint."""
+    page.goto(f"{url}?view=monte-carlo&n=1000000")
+    page.wait_for_function(
+        "() => window.Bokeh && Bokeh.documents.length > 0 && "
+        "Bokeh.documents[0].get_model_by_name('mc-frequencies') !== null"
+    )
+    page.evaluate(INSTALL_CLICK_TO_CHARTS_PROBE)
+    button = page.get_by_role("button", name="Run Monte Carlo")
+    for i in range(runs):
+        expect(button).to_be_enabled()
+        button.click()
+        page.wait_for_function(f"() => window.__mc.length > {i}", timeout=60_000)
+    return page.evaluate("() => window.__mc")
+
+
 def load_to_chart_ms(page: Page, url: str) -> float:
     page.goto(url)
     page.wait_for_function(LOAD_DONE, polling="raf")
@@ -63,6 +92,7 @@ def measure(loads: int = 7) -> list[dict[str, object]]:
         load_to_chart_ms(page, url)  # warm the server's and the browser's caches
         load_times = [load_to_chart_ms(browser.new_page(), url) for _ in range(loads)]
         latencies = key_to_paint_ms(page, url)
+        montecarlo = montecarlo_click_to_charts_ms(page, url)
         browser.close()
     return [
         {
@@ -78,6 +108,13 @@ def measure(loads: int = 7) -> list[dict[str, object]]:
             "p95": percentile(load_times, 95),
             "n": len(load_times),
             "target": "<= 1500",
+        },
+        {
+            "what": "Monte Carlo 10^6 click -> charts (ms)",
+            "p50": statistics.median(montecarlo),
+            "p95": percentile(montecarlo, 95),
+            "n": len(montecarlo),
+            "target": "median <= 400",
         },
     ]
 

@@ -130,7 +130,7 @@ class AboutView(Viewer):
             renderer="katex",
             sizing_mode="stretch_width",
             max_width=860,
-            styles={"font-size": "15px", "line-height": "1.5"},
+            styles={"font-size": "15px", "line-height": "1.5", "overflow-x": "auto"},
             stylesheets=[MATH_STYLESHEET],
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import io
 import math
+from urllib.parse import urlencode
 
 import panel as pn
 import param
@@ -14,7 +15,7 @@ from .about import AboutView
 from .custom import DistributionEditor, format_numbers
 from .export import standalone_html, state_csv
 from .model import GumbelSoftmaxModel
-from .montecarlo_view import MonteCarloView
+from .montecarlo_view import DRAW_CHOICES, MonteCarloView
 from .page import explorer_page
 from .pipeline import PipelineView
 from .temperature import TemperatureView
@@ -30,11 +31,11 @@ INTRO = (
 
 # URL name -> tab title, in tab order.
 VIEWS = {
+    "about": "About",
     "pipeline": "Under the hood",
     "temperature": "Temperature path",
     "monte-carlo": "Monte Carlo proof",
     "distribution": "Your distribution",
-    "about": "About",
 }
 
 
@@ -47,9 +48,12 @@ class Explorer(Viewer):
 
     model = param.ClassSelector(class_=GumbelSoftmaxModel, constant=True)
     log10_tau = param.Number(0.0, bounds=LOG10_TAU_BOUNDS, doc="log10 of tau.")
-    view = param.Selector(default="pipeline", objects=list(VIEWS), doc="The open view.")
+    view = param.Selector(default="about", objects=list(VIEWS), doc="The open view.")
     shared_probabilities = param.String(
         default="", doc="pi as text when it must travel in a link (custom or kept)."
+    )
+    montecarlo_draws = param.Selector(
+        default=100_000, objects=list(DRAW_CHOICES.values()), doc="Draws per Monte Carlo run."
     )
 
     def __init__(self, **params):
@@ -59,25 +63,48 @@ class Explorer(Viewer):
         super().__init__(**params)
         self.log10_tau = math.log10(self.model.tau)
         self.sample_view = SampleView(model=self.model)
-        self.temperature_view = TemperatureView(model=self.model)
-        self.montecarlo_view = MonteCarloView(model=self.model)
-        self.views = {
-            "pipeline": PipelineView(model=self.model),
-            "temperature": self.temperature_view,
-            "monte-carlo": self.montecarlo_view,
-            "distribution": DistributionEditor(model=self.model),
-            "about": AboutView(),
-        }
         self.link_notice = pn.widgets.StaticText(value="", css_classes=["link-notice"])
+        self.tau_slider = tau_slider(self)
+        self.sample_view.link_tau_slider(self.tau_slider)
         self.controls = self._make_controls()
+        # Views are built when first opened: building all of them would add
+        # ~0.5 s to every session's start.
+        self.views: dict[str, Viewer] = {}
+        self._tab_bodies = {name: pn.Column(sizing_mode="stretch_width") for name in VIEWS}
         self.tabs = pn.Tabs(
-            *[(VIEWS[name], view) for name, view in self.views.items()],
+            *[(VIEWS[name], body) for name, body in self._tab_bodies.items()],
             dynamic=True,
             active=list(VIEWS).index(self.view),
             sizing_mode="stretch_width",
         )
+        self._open(self.view)
         self.tabs.param.watch(self._view_from_tab, "active")
         self.model.param.watch(self._share_probabilities, ["probabilities", "pinned"])
+
+    def _build(self, name: str) -> Viewer:
+        if name == "about":
+            return AboutView()
+        if name == "pipeline":
+            return PipelineView(model=self.model)
+        if name == "temperature":
+            view = TemperatureView(model=self.model)
+            view.link_tau_slider(self.tau_slider)
+            return view
+        if name == "monte-carlo":
+            view = MonteCarloView(model=self.model, n_draws=self.montecarlo_draws)
+            view.param.watch(lambda e: setattr(self, "montecarlo_draws", e.new), "n_draws")
+            return view
+        return DistributionEditor(model=self.model)
+
+    def _open(self, name: str) -> None:
+        if name not in self.views:
+            self.views[name] = self._build(name)
+            self._tab_bodies[name].objects = [self.views[name]]
+
+    @param.depends("montecarlo_draws", watch=True)
+    def _draws_to_view(self) -> None:
+        if "monte-carlo" in self.views:
+            self.views["monte-carlo"].n_draws = self.montecarlo_draws
 
     # ------------------------------------------------------------------ syncing
 
@@ -99,6 +126,7 @@ class Explorer(Viewer):
 
     @param.depends("view", watch=True)
     def _tab_from_view(self) -> None:
+        self._open(self.view)
         self.tabs.active = list(VIEWS).index(self.view)
 
     def _share_probabilities(self, *_events: param.parameterized.Event) -> None:
@@ -113,7 +141,7 @@ class Explorer(Viewer):
         Bad values are clamped or ignored (see :func:`urlstate.parse_query`) and
         listed in the returned notices and in the sidebar; nothing raises.
         """
-        link = parse_query(query, list(VIEWS), self.montecarlo_view.param.n_draws.objects)
+        link = parse_query(query, list(VIEWS), self.param.montecarlo_draws.objects)
         if link.probabilities is not None and link.k is None:
             link.k = len(link.probabilities)
         # One at a time and in this order: a new seed restarts at draw 0.
@@ -125,7 +153,7 @@ class Explorer(Viewer):
         if link.view is not None:
             self.view = link.view
         if link.n is not None:
-            self.montecarlo_view.n_draws = link.n
+            self.montecarlo_draws = link.n
         # The browser redraws y when the tau slider moves, but the first render
         # must already show this tau.
         self.sample_view.refresh()
@@ -143,24 +171,39 @@ class Explorer(Viewer):
             name: values[-1].decode("utf-8", "replace")
             for name, values in pn.state.session_args.items()
         })
-        # Replace a tampered query before syncing, so sync never reads it.
+        # Replace a tampered query before syncing, so sync never reads it, and
+        # show the browser the clean one once the page is up.
         location.search = ""
         location.sync(self.model, {"tau": "tau", "k": "k", "seed": "seed", "draw": "draw"})
-        location.sync(self, {"view": "view", "shared_probabilities": "p"})
-        location.sync(self.montecarlo_view, {"n_draws": "n"})
+        location.sync(
+            self, {"view": "view", "shared_probabilities": "p", "montecarlo_draws": "n"}
+        )
+        pn.state.onload(lambda: setattr(location, "search", "?" + urlencode(self.link_query())))
         if link.notices and pn.state.notifications is not None:
             message = "This link had values out of range; see the sidebar."
             pn.state.onload(lambda: pn.state.notifications.warning(message, duration=8000))
 
+    def link_query(self) -> dict[str, str]:
+        """The query that reproduces this session's state (with a seed, exactly)."""
+        query = {
+            "tau": repr(self.model.tau),
+            "k": str(self.model.k),
+            "draw": str(self.model.draw),
+            "view": self.view,
+            "n": str(self.montecarlo_draws),
+        }
+        if self.shared_probabilities:
+            query["p"] = self.shared_probabilities
+        if self.model.seed is not None:
+            query["seed"] = str(self.model.seed)
+        return query
+
     # ------------------------------------------------------------------ layout
 
     def _make_controls(self) -> pn.Column:
-        slider = tau_slider(self)
-        self.sample_view.link_tau_slider(slider)
-        self.temperature_view.link_tau_slider(slider)
         m = self.model.param
         return pn.Column(
-            slider,
+            self.tau_slider,
             pn.widgets.Button.from_param(
                 m.resample, name="Resample", color="primary", sizing_mode="stretch_width"
             ),

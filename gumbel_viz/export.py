@@ -14,6 +14,7 @@ from bokeh.models.layouts import LayoutDOM
 from bokeh.resources import Resources
 
 from .model import GumbelSoftmaxModel
+from .montecarlo import MonteCarloSummary
 from .views import (
     READOUTS_CSS,
     RELAX_TAU_JS,
@@ -47,6 +48,33 @@ def state_csv(model: GumbelSoftmaxModel) -> str:
             _number(model.noise[i]),
             _number(model.y[i]),
             int(i == model.drawn_class),
+        ])
+    return out.getvalue()
+
+
+def montecarlo_csv(summary: MonteCarloSummary) -> str:
+    """The aggregates of a Monte Carlo run, one row per class.
+
+    Leading ``#`` lines record n, tau and the chi-square test against pi.
+    """
+    out = io.StringIO()
+    out.write(f"# n={summary.n}\n# tau={_number(summary.tau)}\n")
+    out.write(f"# chi2={_number(summary.chi2)}\n# dof={summary.dof}\n")
+    out.write(f"# p_value={_number(summary.p_value)}\n")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([
+        "class", "pi", "count", "frequency", "ci95_low", "ci95_high", "mean_y", "mean_y_se",
+    ])
+    for i in range(summary.k):
+        writer.writerow([
+            i + 1,
+            _number(summary.probabilities[i]),
+            int(summary.counts[i]),
+            _number(summary.frequencies[i]),
+            _number(summary.lower[i]),
+            _number(summary.upper[i]),
+            _number(summary.mean_y[i]),
+            _number(summary.mean_y_se[i]),
         ])
     return out.getvalue()
 

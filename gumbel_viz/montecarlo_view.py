@@ -7,6 +7,7 @@ server's event loop, and every other session, stays responsive meanwhile.
 from __future__ import annotations
 
 import asyncio
+import io
 
 import numpy as np
 import panel as pn
@@ -22,6 +23,7 @@ from bokeh.plotting import figure
 from bokeh.transform import dodge
 from panel.viewable import Viewer
 
+from .export import montecarlo_csv
 from .model import GumbelSoftmaxModel
 from .montecarlo import NOISE_RANGE, MonteCarloSummary, run_monte_carlo
 from .views import DRAWN_COLOR, PI_COLOR, Y_COLOR, class_labels, prose
@@ -139,6 +141,13 @@ class MonteCarloView(Viewer):
         )
         self.button = pn.widgets.Button(label="Run Monte Carlo", color="primary", width=170)
         self.button.on_click(self._on_click)
+        self.download = pn.widgets.FileDownload(
+            callback=lambda: io.StringIO(montecarlo_csv(self.result)),
+            filename="gumbel-softmax-montecarlo.csv",
+            label="Download results (CSV)",
+            disabled=True,
+            width=200,
+        )
         self.caption = prose(CAPTION)
         self.summary = prose(EMPTY_SUMMARY)
         self.model.param.watch(self._on_pi_or_k, ["probabilities", "k"])
@@ -254,6 +263,7 @@ class MonteCarloView(Viewer):
             for label in self._empty_labels:
                 label.visible = False
             self.summary.value = self._summary_text(result)
+            self.download.disabled = False
 
     @staticmethod
     def _y_hist_data(result: MonteCarloSummary, labels: list[str]) -> dict[str, list]:
@@ -277,6 +287,7 @@ class MonteCarloView(Viewer):
             for label in self._empty_labels:
                 label.visible = True
             self.summary.value = EMPTY_SUMMARY
+            self.download.disabled = True
 
     def _set_factors(self, labels: list[str]) -> None:
         for fig in self.figures[:2]:
@@ -287,7 +298,8 @@ class MonteCarloView(Viewer):
 
     def _make_layout(self) -> pn.Column:
         controls = pn.Row(
-            self.draws_widget, self.button, sizing_mode="stretch_width", align="center"
+            self.draws_widget, self.button, self.download,
+            sizing_mode="stretch_width", align="center",
         )
         grid = pn.GridBox(
             *(pn.pane.Bokeh(fig, sizing_mode="stretch_width") for fig in self.figures),

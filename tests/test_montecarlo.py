@@ -385,3 +385,22 @@ def test_nothing_shown_is_nan_with_a_zero_probability() -> None:
             if column not in ("cls", "color", "dash"):
                 assert np.isfinite(np.asarray(values, dtype=float)).all(), column
     assert view.result.counts[1] == view.result.counts[4] == 0
+
+
+def test_download_offers_the_last_run_as_csv() -> None:
+    import csv
+    import io
+
+    view = MonteCarloView(model=GumbelSoftmaxModel(seed=3), n_draws=1000)
+    assert view.download.disabled
+    asyncio.run(view.run())
+    assert not view.download.disabled
+    text = view.download.callback().getvalue()
+    result = view.result
+    assert f"# n={result.n}" in text and f"# p_value={result.p_value!r}" in text
+    rows = list(csv.DictReader(io.StringIO(
+        "\n".join(line for line in text.splitlines() if not line.startswith("#")))))
+    assert [int(r["count"]) for r in rows] == result.counts.tolist()
+    assert [float(r["mean_y"]) for r in rows] == result.mean_y.tolist()
+    view.model.param.trigger("resample")
+    assert view.download.disabled

@@ -96,11 +96,21 @@ def test_tampered_links_are_adjusted_with_a_notice(
 
 def test_switching_views_updates_the_link(page: Page, app_url: str) -> None:
     open_app(page, app_url)
-    page.locator(".bk-tab", has_text="About").click()
-    wait_for_query(page, view="about")
+    wait_for_query(page, view="about")  # the default view, written once the page is up
     expect(page.locator(".katex").first).to_be_visible()
+    page.locator(".bk-tab", has_text="Under the hood").click()
+    wait_for_query(page, view="pipeline")
+    page.wait_for_function(
+        "() => Bokeh.documents[0].get_model_by_name('pipeline') !== null"
+    )
     page.locator(".bk-tab", has_text="Temperature path").click()
     wait_for_query(page, view="temperature")
+
+
+def test_tampered_link_is_replaced_by_a_clean_one(page: Page, app_url: str) -> None:
+    open_app(page, f"{app_url}?tau=-1&k=100000&seed=abc")
+    wait_for_query(page, tau="0.01", k="12")
+    assert "seed" not in query_of(page)
 
 
 def test_opening_a_link_opens_its_view(page: Page, app_url: str) -> None:
