@@ -1,10 +1,11 @@
 """Run every benchmark and print Markdown tables: ``python -m benchmarks``."""
 
-from . import bench_browser, bench_engine
+from . import bench_browser, bench_engine, bench_montecarlo
 from .machine import describe_machine
 from .report import print_table
 
 print(describe_machine())
 print_table("Engine: relaxed samples vs the NumPy exponential floor (median of 7)",
             bench_engine.measure())
+print_table("Monte Carlo sampling on the server (median of 7)", bench_montecarlo.measure())
 print_table("Browser (headless Chromium, localhost)", bench_browser.measure())

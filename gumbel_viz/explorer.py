@@ -29,6 +29,8 @@ INTRO = (
     "largest y at every τ."
 )
 
+URL_TAU_DELAY_MS = 300
+
 # URL name -> tab title, in tab order.
 VIEWS = {
     "about": "About",
@@ -174,7 +176,8 @@ class Explorer(Viewer):
         # Replace a tampered query before syncing, so sync never reads it, and
         # show the browser the clean one once the page is up.
         location.search = ""
-        location.sync(self.model, {"tau": "tau", "k": "k", "seed": "seed", "draw": "draw"})
+        location.sync(self.model, {"k": "k", "seed": "seed", "draw": "draw"})
+        self._follow_tau_in_url(location, pn.state.curdoc)
         location.sync(
             self, {"view": "view", "shared_probabilities": "p", "montecarlo_draws": "n"}
         )
@@ -182,6 +185,27 @@ class Explorer(Viewer):
         if link.notices and pn.state.notifications is not None:
             message = "This link had values out of range; see the sidebar."
             pn.state.onload(lambda: pn.state.notifications.warning(message, duration=8000))
+
+    def _follow_tau_in_url(self, location: pn.io.location.Location, doc) -> None:
+        """Write tau to the URL once it has rested for a moment.
+
+        Syncing it on every key press would send a URL update per step while the
+        user drags, competing with the repaint for the same frame.
+        """
+        pending = False
+
+        def write() -> None:
+            nonlocal pending
+            pending = False
+            location.update_query(tau=repr(self.model.tau))
+
+        def schedule(_event: param.parameterized.Event) -> None:
+            nonlocal pending
+            if not pending:
+                pending = True
+                doc.add_timeout_callback(write, URL_TAU_DELAY_MS)
+
+        self.model.param.watch(schedule, "tau")
 
     def link_query(self) -> dict[str, str]:
         """The query that reproduces this session's state (with a seed, exactly)."""

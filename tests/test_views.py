@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import panel as pn
 import pytest
 
 from gumbel_viz import Explorer, engine
@@ -91,3 +92,15 @@ def test_server_errors_ignore_a_closed_websocket_but_not_ours() -> None:
     ours = "2026-01-01 10:00:01,000 Error running application handler\nTraceback ...\nKeyError"
     assert server_errors(closed) == []
     assert len(server_errors(closed + ours)) == 1
+
+
+def test_explorer_renders_as_a_notebook_cell_would() -> None:
+    """``Explorer()`` in Jupyter is rendered through ``__panel__``: check its models."""
+    explorer = Explorer(seed=2)
+    root = pn.panel(explorer).get_root()
+    names = {model.name for model in root.references()}
+    assert {"sample-bars", "sample-chart"} <= names
+    assert explorer.views.keys() == {"about"}  # other views wait until opened
+    explorer.view = "monte-carlo"
+    assert "monte-carlo" in explorer.views
+    assert explorer.tabs.active == 3

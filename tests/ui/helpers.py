@@ -50,3 +50,13 @@ READ_PAINTED_Y = """() => {
     .find((m) => m.type === 'GlyphRenderer' && m.glyph.top.field === 'y')
   return Array.from(Bokeh.index.find_one(renderer).glyph.top)
 }"""
+
+
+def wait_for_change(page: Page, column: str, before: list[float]) -> None:
+    """Wait until column ``column`` of ``sample-bars`` differs from ``before``."""
+    page.wait_for_function(
+        """([column, before]) => Array.from(
+          Bokeh.documents[0].get_model_by_name('sample-bars').data[column]
+        ).some((value, i) => value !== before[i])""",
+        arg=[column, before],
+    )

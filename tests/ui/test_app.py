@@ -16,6 +16,7 @@ from .helpers import (
     open_app,
     read_bars,
     tau_handle,
+    wait_for_change,
 )
 
 
@@ -46,11 +47,7 @@ def test_tau_keys_change_y_but_not_pi(page: Page, app_url: str) -> None:
     handle.focus()
     for _ in range(20):
         handle.press("ArrowLeft")
-    page.wait_for_function(
-        "(y0) => Array.from(Bokeh.documents[0].get_model_by_name('sample-bars').data.y)"
-        ".some((y, i) => y !== y0[i])",
-        arg=before["y"],
-    )
+    wait_for_change(page, "y", before["y"])
     after = read_bars(page)
     assert after["pi"] == before["pi"]
     assert after["g"] == before["g"]
@@ -84,11 +81,7 @@ def test_server_tau_follows_the_browser(page: Page, app_url: str) -> None:
     page.locator("input[type=checkbox]").first.check()
     g_before = read_bars(page)["g"]
     page.get_by_role("button", name="Resample").click()
-    page.wait_for_function(
-        "(g0) => Array.from(Bokeh.documents[0].get_model_by_name('sample-bars').data.g)"
-        ".some((g, i) => g !== g0[i])",
-        arg=g_before,
-    )
+    wait_for_change(page, "g", g_before)
     bars = read_bars(page)
     tau = 10 ** page.evaluate(READ_LOG10_TAU)
     assert tau < 1
@@ -100,11 +93,7 @@ def test_resample_changes_pi_and_y(page: Page, app_url: str) -> None:
     open_app(page, app_url)
     before = read_bars(page)
     page.get_by_role("button", name="Resample").click()
-    page.wait_for_function(
-        "(p0) => Array.from(Bokeh.documents[0].get_model_by_name('sample-bars').data.pi)"
-        ".some((p, i) => p !== p0[i])",
-        arg=before["pi"],
-    )
+    wait_for_change(page, "pi", before["pi"])
     after = read_bars(page)
     assert after["y"] != before["y"]
     assert np.isclose(sum(after["pi"]), 1.0)
@@ -118,11 +107,7 @@ def test_two_sessions_are_independent(page: Page, app_url: str) -> None:
         first, second = read_bars(page), read_bars(other)
         assert first["pi"] != second["pi"]  # each session has its own fresh RNG
         page.get_by_role("button", name="Resample").click()
-        page.wait_for_function(
-            "(p0) => Array.from(Bokeh.documents[0].get_model_by_name('sample-bars')"
-            ".data.pi).some((p, i) => p !== p0[i])",
-            arg=first["pi"],
-        )
+        wait_for_change(page, "pi", first["pi"])
         assert read_bars(other) == second
     finally:
         other.close()

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from gumbel_viz import engine
 
-from .helpers import READ_LOG10_TAU, open_app, read_bars, tau_handle
+from .helpers import READ_LOG10_TAU, open_app, read_bars, tau_handle, wait_for_change
 
 READ_URL_QUERY = "() => window.location.search"
 LINK_NOTICE = """() => Array.from(Bokeh.documents[0].all_models)
@@ -179,11 +179,7 @@ def test_exported_html_works_offline_from_disk(
         handle = tau_handle(offline)
         handle.focus()
         handle.press("PageDown")
-        offline.wait_for_function(
-            "(y0) => Array.from(Bokeh.documents[0].get_model_by_name('sample-bars').data.y)"
-            ".some((y, i) => y !== y0[i])",
-            arg=before["y"],
-        )
+        wait_for_change(offline, "y", before["y"])
         after = read_bars(offline)
         tau = 10 ** offline.evaluate(
             "() => Array.from(Bokeh.documents[0].all_models)"
@@ -194,3 +190,17 @@ def test_exported_html_works_offline_from_disk(
         assert requests == [exported.as_uri()] and errors == []
     finally:
         context.close()
+
+
+def test_tau_reaches_the_link_once_it_rests(page: Page, app_url: str) -> None:
+    open_app(page, f"{app_url}?seed=2")
+    handle = tau_handle(page)
+    handle.focus()
+    for _ in range(5):
+        handle.press("ArrowLeft")
+    page.wait_for_function(
+        f"""() => {{
+          const tau = parseFloat(new URLSearchParams(window.location.search).get('tau'))
+          return Math.abs(tau - 10 ** ({READ_LOG10_TAU})()) < 1e-12 && tau < 1
+        }}"""
+    )
