@@ -24,7 +24,7 @@ bench: $(VENV)/.dev browser
 	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m benchmarks
 
 screenshot: $(VENV)/.dev browser
-	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m scripts.screenshot assets/screenshot.png
+	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m scripts.screenshot assets/screenshot.png --width 1280 --height 1000 --query 'view=pipeline&seed=1'
 
 browser: $(VENV)/.dev
 	@if [ -n "$(CHROMIUM)" ]; then echo "Using system Chromium: $(CHROMIUM)"; \
