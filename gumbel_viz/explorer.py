@@ -30,6 +30,10 @@ INTRO = (
 )
 
 URL_TAU_DELAY_MS = 300
+# The active tab keeps the page's text colour (the dark theme's default is unreadable).
+ACTIVE_TAB_CSS = (
+    ".bk-tab.bk-active { color: inherit; background-color: inherit; font-weight: 600; }"
+)
 
 # URL name -> tab title, in tab order.
 VIEWS = {
@@ -78,6 +82,7 @@ class Explorer(Viewer):
             dynamic=True,
             active=list(VIEWS).index(self.view),
             sizing_mode="stretch_width",
+            stylesheets=[ACTIVE_TAB_CSS],
         )
         self._open(self.view)
         self.tabs.param.watch(self._view_from_tab, "active")
