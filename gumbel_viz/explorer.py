@@ -12,6 +12,7 @@ import param
 from panel.viewable import Viewer
 
 from .about import AboutView
+from .annealing import AnnealingView
 from .custom import DistributionEditor, format_numbers
 from .export import standalone_html, state_csv
 from .model import GumbelSoftmaxModel
@@ -20,6 +21,7 @@ from .page import explorer_page
 from .pipeline import PipelineView
 from .temperature import TemperatureView
 from .urlstate import LinkState, parse_query
+from .verify import VerifyView
 from .views import LOG10_TAU_BOUNDS, SampleView, prose, tau_slider
 
 INTRO = (
@@ -42,6 +44,8 @@ VIEWS = {
     "temperature": "Temperature path",
     "monte-carlo": "Monte Carlo proof",
     "distribution": "Your distribution",
+    "annealing": "Annealing",
+    "verify": "Verify",
 }
 
 
@@ -89,19 +93,28 @@ class Explorer(Viewer):
         self.model.param.watch(self._share_probabilities, ["probabilities", "pinned"])
 
     def _build(self, name: str) -> Viewer:
-        if name == "about":
-            return AboutView()
-        if name == "pipeline":
-            return PipelineView(model=self.model)
-        if name == "temperature":
-            view = TemperatureView(model=self.model)
-            view.link_tau_slider(self.tau_slider)
-            return view
-        if name == "monte-carlo":
-            view = MonteCarloView(model=self.model, n_draws=self.montecarlo_draws)
-            view.param.watch(lambda e: setattr(self, "montecarlo_draws", e.new), "n_draws")
-            return view
-        return DistributionEditor(model=self.model)
+        builders = {
+            "about": AboutView,
+            "pipeline": lambda: PipelineView(model=self.model),
+            "temperature": self._build_temperature,
+            "monte-carlo": self._build_montecarlo,
+            "distribution": lambda: DistributionEditor(model=self.model),
+            "annealing": lambda: AnnealingView(
+                tau_slider=self.tau_slider, bars=self.sample_view.bars
+            ),
+            "verify": lambda: VerifyView(model=self.model, bars=self.sample_view.bars),
+        }
+        return builders[name]()
+
+    def _build_temperature(self) -> TemperatureView:
+        view = TemperatureView(model=self.model)
+        view.link_tau_slider(self.tau_slider)
+        return view
+
+    def _build_montecarlo(self) -> MonteCarloView:
+        view = MonteCarloView(model=self.model, n_draws=self.montecarlo_draws)
+        view.param.watch(lambda e: setattr(self, "montecarlo_draws", e.new), "n_draws")
+        return view
 
     def _open(self, name: str) -> None:
         if name not in self.views:

@@ -78,7 +78,8 @@ class TemperatureView(Viewer):
         self.entropy = ColumnDataSource(name="temperature-entropy", data=entropy)
         self.markers = [
             Span(name=f"tau-marker-{which}", location=self.model.tau, dimension="height",
-                 line_color=MARKER_COLOR, line_width=2, line_dash="dotted")
+                 line_color=MARKER_COLOR, line_width=2, line_dash="dotted",
+                 level="overlay")  # moving it repaints the overlay layer only
             for which in ("path", "entropy")
         ]
         self.uniform_level = Span(location=0.5, dimension="width", line_color=UNIFORM_COLOR,

@@ -204,3 +204,38 @@ def test_tau_reaches_the_link_once_it_rests(page: Page, app_url: str) -> None:
           return Math.abs(tau - 10 ** ({READ_LOG10_TAU})()) < 1e-12 && tau < 1
         }}"""
     )
+
+
+def test_annealing_plays_tau_in_the_browser_and_hands_it_to_python(
+    page: Page, app_url: str
+) -> None:
+    open_app(page, f"{app_url}?view=annealing&seed=6")
+    page.wait_for_function("() => Bokeh.documents[0].get_model_by_name('anneal-chart')")
+    before = read_bars(page)
+    page.get_by_role("button", name="▶ Play / ❚❚ Pause").click()
+    # 20,000 steps at 5,000 steps/s: the schedule ends by itself after ~4 s
+    # at tau_min = 0.5, and the pause hands that tau to Python (and the link).
+    page.wait_for_function(f"() => Math.abs(10 ** ({READ_LOG10_TAU})() - 0.5) < 1e-12",
+                           timeout=15_000)
+    wait_for_change(page, "y", before["y"])
+    after = read_bars(page)
+    expected = engine.gumbel_softmax(after["logit"], 0.5, gumbel=after["g"])
+    np.testing.assert_allclose(after["y"], expected, rtol=0, atol=1e-9)
+    page.wait_for_function(
+        "() => Math.abs(parseFloat(new URLSearchParams(window.location.search)"
+        ".get('tau')) - 0.5) < 1e-12"
+    )
+
+
+def test_verify_view_passes_every_check(page: Page, app_url: str) -> None:
+    open_app(page, f"{app_url}?view=verify&seed=12")
+    page.get_by_role("button", name="Verify").click()
+    read_report = """() => Array.from(Bokeh.documents[0].all_models)
+      .map((m) => m.text).find((t) => typeof t === 'string' && t.includes('✔'))"""
+    page.wait_for_function(
+        f"() => (({read_report})() ?? '').includes('y equals Python')"
+        f" && (({read_report})() ?? '').includes('Gumbel-Max')",
+        timeout=20_000,
+    )
+    text = page.evaluate(read_report)
+    assert text.count("✔ pass") == 5 and "FAIL" not in text
