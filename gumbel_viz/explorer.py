@@ -15,10 +15,12 @@ from .about import AboutView
 from .annealing import AnnealingView
 from .custom import DistributionEditor, format_numbers
 from .export import standalone_html, state_csv
+from .gradient_view import GradientView
 from .model import GumbelSoftmaxModel
 from .montecarlo_view import DRAW_CHOICES, MonteCarloView
 from .page import explorer_page
 from .pipeline import PipelineView
+from .simplex_view import SimplexView
 from .temperature import TemperatureView
 from .urlstate import LinkState, parse_query
 from .verify import VerifyView
@@ -44,6 +46,8 @@ VIEWS = {
     "temperature": "Temperature path",
     "monte-carlo": "Monte Carlo proof",
     "distribution": "Your distribution",
+    "simplex": "Simplex density",
+    "gradients": "Gradients",
     "annealing": "Annealing",
     "verify": "Verify",
 }
@@ -99,6 +103,8 @@ class Explorer(Viewer):
             "temperature": self._build_temperature,
             "monte-carlo": self._build_montecarlo,
             "distribution": lambda: DistributionEditor(model=self.model),
+            "simplex": lambda: SimplexView(model=self.model),
+            "gradients": lambda: GradientView(model=self.model),
             "annealing": lambda: AnnealingView(
                 tau_slider=self.tau_slider, bars=self.sample_view.bars
             ),

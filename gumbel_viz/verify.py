@@ -14,6 +14,7 @@ from bokeh.models import ColumnDataSource
 from panel.viewable import Viewer
 
 from . import engine
+from .density import total_probability
 from .model import GumbelSoftmaxModel
 from .montecarlo import chi_square_gof
 from .views import prose
@@ -70,6 +71,15 @@ def shift_changes_nothing(logits: np.ndarray, noise: np.ndarray, tau: float) -> 
                  f"max |Δy| = {change:.1e} for c in {{−100, 7.5, 1000}}")
 
 
+def density_normalises(logits: np.ndarray, tau: float) -> Check:
+    """The Concrete density integrates to 1 (for k > 3: on the three likeliest classes)."""
+    finite = np.sort(logits[np.isfinite(logits)])[::-1][:3]
+    total = total_probability(finite, tau)
+    which = f"k = {finite.size}" + ("" if finite.size == logits.size else ", likeliest classes")
+    return Check("The Concrete density integrates to 1", abs(total - 1) < 1e-6,
+                 f"∫ p(y) dy − 1 = {total - 1:.1e} ({which}, τ = {tau:.4g})")
+
+
 def python_checks(model: GumbelSoftmaxModel, seed: int) -> list[Check]:
     """Every check that needs no browser, at a fixed seed."""
     rng = np.random.default_rng(seed)
@@ -79,6 +89,7 @@ def python_checks(model: GumbelSoftmaxModel, seed: int) -> list[Check]:
         rows_on_simplex(logits, tau, rng),
         argmax_ignores_tau(logits, noise),
         shift_changes_nothing(logits, noise, tau),
+        density_normalises(logits, tau),
     ]
 
 

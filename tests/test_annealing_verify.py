@@ -15,6 +15,7 @@ from gumbel_viz.verify import (
     VerifyView,
     argmax_ignores_tau,
     browser_agrees,
+    density_normalises,
     gumbel_max_is_exact,
     python_checks,
     shift_changes_nothing,
@@ -81,13 +82,15 @@ def test_checks_fail_when_the_property_is_broken() -> None:
     assert not browser_agrees(np.array([0.2, 0.8]), []).passed
     assert argmax_ignores_tau(logits, np.zeros(3)).passed
     assert shift_changes_nothing(logits, np.zeros(3), 0.01).passed
+    assert density_normalises(np.log([0.1, 0.2, 0.3, 0.4]), 0.05).passed
+    assert density_normalises(np.array([0.0, -np.inf, 1.0]), 3.0).passed
 
 
 def test_verify_view_reports_each_check_escaped() -> None:
     model = GumbelSoftmaxModel(seed=4)
     view = VerifyView(model=model, bars=SampleView(model=model).bars)
     asyncio.run(view._run())
-    assert view.report.value.count("✔ pass") == 4
+    assert view.report.value.count("✔ pass") == 5
     view._checks = [Check("<script>x</script>", False, "a & b")]
     view._show()
     assert "&lt;script&gt;" in view.report.value and "✘ FAIL" in view.report.value

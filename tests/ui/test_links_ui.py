@@ -238,4 +238,29 @@ def test_verify_view_passes_every_check(page: Page, app_url: str) -> None:
         timeout=20_000,
     )
     text = page.evaluate(read_report)
-    assert text.count("✔ pass") == 5 and "FAIL" not in text
+    assert text.count("✔ pass") == 6 and "FAIL" not in text
+
+
+def test_simplex_view_follows_k_and_offers_a_switch(page: Page, app_url: str) -> None:
+    open_app(page, f"{app_url}?view=simplex&k=5&seed=3")
+    page.get_by_role("button", name="Use k = 3").click()
+    page.wait_for_function(
+        "() => Bokeh.documents[0].get_model_by_name('sample-bars').data.pi.length === 3"
+    )
+    read_density = """() => { const s = Bokeh.documents[0].get_model_by_name('simplex-density');
+      return s === null ? null : Array.from(s.data.logp) }"""
+    page.wait_for_function(f"() => ({read_density})()?.length > 0")
+    assert np.isfinite(page.evaluate(read_density)).all()
+    wait_for_query(page, k="3")
+
+
+def test_gradient_view_fills_its_sweep(page: Page, app_url: str) -> None:
+    open_app(page, f"{app_url}?view=gradients&seed=4")
+    read_sweep = """() => { const s = Bokeh.documents[0].get_model_by_name('gradient-sweep');
+      return s === null || s.data.tau === undefined ? 0 : s.data.tau.length }"""
+    page.wait_for_function(f"() => ({read_sweep})() > 0", timeout=30_000)
+    mse = page.evaluate(
+        "() => Array.from(Bokeh.documents[0].get_model_by_name('gradient-sweep')"
+        ".data.reinforce_mse)"
+    )
+    assert np.isfinite(mse).all() and min(mse) > 0
