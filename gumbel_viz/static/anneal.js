@@ -10,6 +10,7 @@
 //       bars (ColumnDataSource "sample-bars"), relax (the source of relax_tau.js).
 // cb_obj: the Play toggle; cb_obj.active is true while playing.
 const SLIDER_EVERY = 15  // frames between slider updates (4 per second at 60 fps)
+const MARKER_EVERY = 2  // the step marker moves at 30 Hz: it repaints its plot too
 const state = cb_obj._anneal ?? (cb_obj._anneal = {
   frame: null, step: 0, last: null, frames: 0, started: 0,
   relax: new Function("bars", "readouts", "cb_obj", relax),
@@ -43,7 +44,7 @@ const advance = (now) => {
   state.frames += 1
   const t = Math.min(state.step, lastStep)
   const i = Math.min(Math.floor(t / every[0]), tau.length - 2)
-  marker.location = t
+  if (state.frames % MARKER_EVERY === 0 || t >= lastStep) marker.location = t
   state.log10Tau = Math.min(slider.end, Math.max(slider.start, Math.log10(tau[i])))
   if (state.frames % SLIDER_EVERY === 0) {
     moveSlider(state.log10Tau)  // its own callback redraws the chart and readouts
