@@ -300,19 +300,19 @@ def test_run_computes_off_the_event_loop_while_busy(monkeypatch: pytest.MonkeyPa
     seen = {}
 
     def spy(logits, tau, n, rng):
-        seen.update(thread=threading.current_thread(), loading=view.button.loading,
+        seen.update(thread=threading.current_thread(), label=view.button.label,
                     disabled=view.button.disabled, busy=view.busy, args=(logits, tau, n))
         return run_monte_carlo(logits, tau, n, rng)
 
     monkeypatch.setattr(mcv, "run_monte_carlo", spy)
     asyncio.run(view.run())
     assert seen["thread"] is not threading.main_thread()
-    assert seen["loading"] and seen["disabled"] and seen["busy"]
+    assert seen["label"] == mcv.RUNNING_LABEL and seen["disabled"] and seen["busy"]
     logits, tau, n = seen["args"]
     np.testing.assert_array_equal(logits, view.model.logits)
     assert (tau, n) == (0.3, 10_000)
-    assert not (view.button.loading or view.button.disabled or view.draws_widget.disabled)
-    assert not view.busy
+    assert not (view.button.disabled or view.draws_widget.disabled)
+    assert view.button.label == mcv.RUN_LABEL and not view.busy
 
 
 def test_resample_and_k_change_clear_the_results() -> None:
@@ -348,7 +348,7 @@ def test_a_run_overtaken_by_a_new_pi_is_dropped(monkeypatch: pytest.MonkeyPatch)
         await task
 
     asyncio.run(scenario())
-    assert is_empty(view) and view.result is None and not view.button.loading
+    assert is_empty(view) and view.result is None and not view.button.disabled
 
 
 def test_tau_change_keeps_results_and_says_so() -> None:
