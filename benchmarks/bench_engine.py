@@ -3,7 +3,9 @@
 Every Gumbel sampler must draw one random number per entry, so NumPy's own
 ``standard_exponential`` of the same count and dtype is the floor; the ratio
 ours / floor is what we track. The naive float64 formula
-``softmax((logits - log(-log U)) / tau)`` on C-ordered arrays is shown for scale.
+``softmax((logits - log(-log U)) / tau)`` on C-ordered arrays is shown for scale,
+and, when PyTorch is installed (it is never required),
+``torch.nn.functional.gumbel_softmax`` on the CPU with the same logits.
 """
 
 from __future__ import annotations
@@ -28,6 +30,18 @@ def naive_gumbel_softmax(rng: np.random.Generator, logits: np.ndarray, n: int) -
     return z / z.sum(axis=-1, keepdims=True)
 
 
+def torch_seconds(logits: np.ndarray, n: int, repeats: int) -> float | None:
+    """Median time of torch's gumbel_softmax on (n, k) logits, or None without torch."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    batch = torch.from_numpy(np.ascontiguousarray(np.broadcast_to(logits, (n, logits.size))))
+    return median_seconds(
+        partial(torch.nn.functional.gumbel_softmax, batch, tau=TAU), repeats
+    )
+
+
 def measure_case(
     rng: np.random.Generator, n: int, k: int, dtype: type, repeats: int
 ) -> dict[str, object]:
@@ -39,12 +53,14 @@ def measure_case(
     naive = median_seconds(
         partial(naive_gumbel_softmax, rng, logits.astype(np.float64), n), repeats
     )
+    torch_time = torch_seconds(logits, n, repeats)
     return {
         "case": f"10^{int(np.log10(n))} x {k} {np.dtype(dtype).name}",
         "floor ms": floor * 1e3,
         "ours ms": ours * 1e3,
         "ours / floor": ours / floor,
         "naive f64 / floor": naive / floor,
+        "ours / torch": "torch not installed" if torch_time is None else ours / torch_time,
     }
 
 

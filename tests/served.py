@@ -50,6 +50,13 @@ def served_app(*extra_args: str) -> Iterator[str]:
 
     On exit the server is stopped and its log checked for tracebacks.
     """
+    with served_process(*extra_args) as (url, _server):
+        yield url
+
+
+@contextmanager
+def served_process(*extra_args: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Like :func:`served_app`, also yielding the server process (for its memory)."""
     port = free_port()
     server = subprocess.Popen(
         [
@@ -66,7 +73,7 @@ def served_app(*extra_args: str) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}/app"
     try:
         wait_for_http(url)
-        yield url
+        yield url, server
     finally:
         server.terminate()
         _, log = server.communicate(timeout=10)
