@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 
 import pytest
 
-from .served import launch_args, served_app
+from .served import launch_args, served_process
 
 
 @pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
-    with served_app() as url:
-        yield url
+def app_server() -> Iterator[tuple[str, subprocess.Popen]]:
+    """The app served once for all browser tests: its URL and the server process."""
+    with served_process() as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server: tuple[str, subprocess.Popen]) -> str:
+    return app_server[0]
 
 
 @pytest.fixture(scope="session")
