@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import math
 
 import numpy as np
 import panel as pn
@@ -21,6 +20,7 @@ from bokeh.transform import dodge
 from panel.viewable import Viewer
 
 from . import gradients
+from .custom import parse_numbers
 from .model import GumbelSoftmaxModel
 from .views import class_labels, prose
 
@@ -74,21 +74,10 @@ AT_TAU_COLUMNS = ("cls", "exact", *gradients.ESTIMATORS)
 
 
 def parse_c(text: str, k: int) -> np.ndarray:
-    """Numbers separated by commas, parsed with ``float()``; exactly ``k`` finite ones."""
+    """Exactly ``k`` finite numbers, read by :func:`custom.parse_numbers`."""
     if len(text) > MAX_C_CHARS:
         raise ValueError(f"too long: at most {MAX_C_CHARS} characters")
-    parts = [p.strip() for p in text.split(",")]
-    if parts == [""]:
-        raise ValueError(f"enter {k} numbers separated by commas")
-    values = []
-    for part in parts:
-        try:
-            v = float(part)
-        except ValueError:
-            raise ValueError(f"{part!r} is not a number") from None
-        if not math.isfinite(v):
-            raise ValueError(f"{part!r} is not a finite number")
-        values.append(v)
+    values = parse_numbers(text)
     if len(values) != k:
         raise ValueError(f"expected {k} numbers (one per class), got {len(values)}")
     return np.array(values)

@@ -213,6 +213,22 @@ def _linear(c: NDArray[np.float64]) -> Derivative:
     return lambda z: np.broadcast_to(c, z.shape)
 
 
+def _checked_relaxed_pair(
+    logits: ArrayLike,
+    c: ArrayLike,
+    tau: ArrayLike,
+    n_samples: int,
+    n_estimates: int,
+    rng: np.random.Generator,
+    df: Derivative | None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`_relaxed_pair` after validating the public arguments."""
+    theta, _ = _probabilities(logits)
+    c = _payoffs(c, theta.size)
+    s, e = _count(n_samples, "n_samples"), _count(n_estimates, "n_estimates")
+    return _relaxed_pair(theta, c, _tau(tau), s, e, rng, df)
+
+
 def _relaxed_pair(
     theta: NDArray[np.float64],
     c: NDArray[np.float64],
@@ -256,10 +272,7 @@ def gumbel_softmax_estimator(
     ``df``: optional callable, ``∂f/∂z`` at points of shape ``(..., k)``.
     Returns shape ``(n_estimates, k)``.
     """
-    theta, _ = _probabilities(logits)
-    c = _payoffs(c, theta.size)
-    s, e = _count(n_samples, "n_samples"), _count(n_estimates, "n_estimates")
-    return _relaxed_pair(theta, c, _tau(tau), s, e, rng, df)[0]
+    return _checked_relaxed_pair(logits, c, tau, n_samples, n_estimates, rng, df)[0]
 
 
 def straight_through(
@@ -280,10 +293,7 @@ def straight_through(
     gradient *equals* the Gumbel-Softmax gradient draw for draw; the two differ only
     when f is nonlinear (pass ``df``). Returns shape ``(n_estimates, k)``.
     """
-    theta, _ = _probabilities(logits)
-    c = _payoffs(c, theta.size)
-    s, e = _count(n_samples, "n_samples"), _count(n_estimates, "n_estimates")
-    return _relaxed_pair(theta, c, _tau(tau), s, e, rng, df)[1]
+    return _checked_relaxed_pair(logits, c, tau, n_samples, n_estimates, rng, df)[1]
 
 
 def estimates_at(

@@ -400,7 +400,7 @@ def run_monte_carlo(
     if bins < 1 or chunk < 1:
         raise ValueError(f"bins and chunk must be >= 1, got bins={bins}, chunk={chunk}")
     k = x.shape[-1]
-    pi = engine.gumbel_softmax(x, 1.0, gumbel=np.zeros(k))  # softmax(logits) itself
+    pi = engine.softmax(x)
     step = min(chunk, max(1, CHUNK_VALUES // k))
 
     def draw(stream: np.random.Generator, count: int) -> _Accumulator:
