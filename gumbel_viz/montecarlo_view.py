@@ -63,6 +63,11 @@ SOURCE_COLUMNS = {
 }
 
 
+def seeded_run_generator(seed: int, run: int) -> np.random.Generator:
+    """The generator of a seeded session's Monte Carlo run number ``run`` (0 first)."""
+    return np.random.default_rng(np.random.SeedSequence([seed, run], spawn_key=(MC_STREAM,)))
+
+
 def format_p(p: float) -> str:
     """A p-value for reading: 3 decimals, scientific below 0.001, a bound below 1e-300."""
     if p < 1e-300:
@@ -190,9 +195,8 @@ class MonteCarloView(Viewer):
         seed = self.model.seed
         if seed is None:
             return self._entropy_rng
-        sequence = np.random.SeedSequence([seed, self._runs], spawn_key=(MC_STREAM,))
         self._runs += 1
-        return np.random.default_rng(sequence)
+        return seeded_run_generator(seed, self._runs - 1)
 
     def _set_busy(self, busy: bool) -> None:
         self._running = busy

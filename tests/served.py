@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -58,6 +59,9 @@ def served_app(*extra_args: str) -> Iterator[str]:
 def served_process(*extra_args: str) -> Iterator[tuple[str, subprocess.Popen]]:
     """Like :func:`served_app`, also yielding the server process (for its memory)."""
     port = free_port()
+    # A file, not a pipe: a long run (a load test) logs more than a pipe holds,
+    # and a full pipe would stall the server.
+    log_file = tempfile.TemporaryFile(mode="w+")
     server = subprocess.Popen(
         [
             sys.executable, "-m", "panel", "serve", "app.py",
@@ -67,8 +71,7 @@ def served_process(*extra_args: str) -> Iterator[tuple[str, subprocess.Popen]]:
         ],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        stderr=log_file,
     )
     url = f"http://127.0.0.1:{port}/app"
     try:
@@ -76,7 +79,10 @@ def served_process(*extra_args: str) -> Iterator[tuple[str, subprocess.Popen]]:
         yield url, server
     finally:
         server.terminate()
-        _, log = server.communicate(timeout=10)
+        server.wait(timeout=10)
+        log_file.seek(0)
+        log = log_file.read()
+        log_file.close()
     if errors := server_errors(log):
         raise AssertionError("the server logged an error:\n" + "\n".join(errors))
 
