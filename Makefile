@@ -7,7 +7,7 @@ SERVE := $(BIN)/panel serve app.py --static-dirs assets=assets --port $(PORT)
 # The system's Chromium first; empty means "use Playwright's own download".
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || true)
 
-.PHONY: run test lint bench screenshot browser clean
+.PHONY: run test lint bench profile screenshot browser clean
 
 run: $(VENV)/.runtime
 	$(SERVE) --show
@@ -22,6 +22,9 @@ lint: $(VENV)/.dev
 
 bench: $(VENV)/.dev browser
 	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m benchmarks
+
+profile: $(VENV)/.dev browser
+	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m benchmarks.profile
 
 screenshot: $(VENV)/.dev browser
 	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m scripts.screenshot assets/screenshot.png --width 1280 --height 1000 --query 'view=pipeline&seed=1'
