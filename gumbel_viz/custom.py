@@ -109,7 +109,9 @@ class DistributionEditor(Viewer):
                 "change the number of classes first"
             )
         if self.mode == "logits":
-            return engine.softmax(values)
+            # Logits 1e308 apart overflow x - max to -inf, which is the right answer (pi = 0).
+            with np.errstate(over="ignore"):
+                return engine.softmax(values)
         return engine.validate_probabilities(values)
 
     def _show_model(self, *_events: param.parameterized.Event) -> None:

@@ -117,7 +117,12 @@ def validate_probabilities(probabilities: ArrayLike) -> NDArray[np.float64]:
         )
     if (p < 0).any():
         raise ValueError(f"probabilities must be >= 0, got {_first_row_with(p, p < 0)}")
-    total = p.sum(axis=-1, keepdims=True)
+    with np.errstate(over="ignore"):
+        total = p.sum(axis=-1, keepdims=True)
+    if not np.isfinite(total).all():
+        # Huge entries (1e308, 1e308) overflow the sum: scale by the row max first.
+        p = p / p.max(axis=-1, keepdims=True)
+        total = p.sum(axis=-1, keepdims=True)
     if (total <= 0).any():
         raise ValueError("probabilities must have a positive sum, got all zeros")
     # Already normalised up to rounding: keep the values bit for bit, so that a
