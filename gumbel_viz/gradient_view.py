@@ -32,6 +32,8 @@ FLOOR = 1e-10
 GRADIENT_STREAM = 0x4752
 CUSTOM = "custom"
 MAX_C_CHARS = 400
+#: Bound on each |c_k|: beyond it the squared errors of the sweep overflow to inf.
+MAX_ABS_C = 1e6
 
 COLORS = {
     "exact": "#333333",
@@ -74,12 +76,14 @@ AT_TAU_COLUMNS = ("cls", "exact", *gradients.ESTIMATORS)
 
 
 def parse_c(text: str, k: int) -> np.ndarray:
-    """Exactly ``k`` finite numbers, read by :func:`custom.parse_numbers`."""
+    """Exactly ``k`` numbers within ±:data:`MAX_ABS_C`, read by :func:`custom.parse_numbers`."""
     if len(text) > MAX_C_CHARS:
         raise ValueError(f"too long: at most {MAX_C_CHARS} characters")
     values = parse_numbers(text)
     if len(values) != k:
         raise ValueError(f"expected {k} numbers (one per class), got {len(values)}")
+    if max(abs(v) for v in values) > MAX_ABS_C:
+        raise ValueError(f"every c must be between -{MAX_ABS_C:g} and {MAX_ABS_C:g}")
     return np.array(values)
 
 
