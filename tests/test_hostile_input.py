@@ -715,11 +715,11 @@ def test_the_scan_would_catch_eval() -> None:
         "import pickle", "pickle.loads() at line 2"]
 
 
-@pytest.mark.parametrize(
-    "path", [*sorted(PACKAGE.glob("*.py")), ROOT / "app.py"], ids=lambda p: p.name
-)
-def test_no_python_module_evaluates_text(path: Path) -> None:
-    assert forbidden_uses(path.read_text()) == []
+def test_no_python_module_evaluates_text() -> None:
+    # Listed when the test runs, not when it is collected.
+    paths = [*sorted(PACKAGE.glob("*.py")), ROOT / "app.py"]
+    found = {path.name: forbidden_uses(path.read_text()) for path in paths}
+    assert len(found) > 10 and {name: uses for name, uses in found.items() if uses} == {}
 
 
 JS_EVAL = re.compile(r"\beval\s*\(|new\s+Function\s*\([^)]*\)")
