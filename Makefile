@@ -20,6 +20,11 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check gumbel_viz
 
+# The deploy/ setup (nginx in front of two serve.sh processes) under the full load.
+.PHONY: deploy-check
+deploy-check: $(VENV)/.dev
+	GSX_DEPLOY_VISITORS=100 GSX_DEPLOY_SEQUENTIAL=1000 $(BIN)/python -m pytest tests/test_deploy.py
+
 bench: $(VENV)/.dev browser
 	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m benchmarks
 
