@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from panel.io.document import GC_DEBOUNCE
 
 from gumbel_viz.model import GumbelSoftmaxModel
 from gumbel_viz.montecarlo import run_monte_carlo
@@ -92,9 +93,10 @@ async def settled_mb(pids: Sequence[int]) -> float:
     """Memory once closed sessions have been discarded and collected.
 
     The servers discard a closed session within ~0.5 s (SESSION_CLEANUP_ARGS),
-    then Panel collects garbage; wait for that, then until the RSS stops falling.
+    and Panel collects the garbage GC_DEBOUNCE (5 s) after the last discard;
+    wait for both, then until the RSS stops falling.
     """
-    await asyncio.sleep(1.5)
+    await asyncio.sleep(0.5 + GC_DEBOUNCE + 1)
     previous = resident_mb(pids)
     while True:
         await asyncio.sleep(0.5)

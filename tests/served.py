@@ -56,33 +56,38 @@ def served_app(*extra_args: str) -> Iterator[str]:
 
 
 @contextmanager
-def served_process(*extra_args: str) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Like :func:`served_app`, also yielding the server process (for its memory)."""
+def served_process(
+    *extra_args: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Like :func:`served_app`, also yielding the server process (for its memory).
+
+    ``env`` adds environment variables for the server.
+    """
     port = free_port()
+    url = f"http://127.0.0.1:{port}/app"
     # A file, not a pipe: a long run (a load test) logs more than a pipe holds,
     # and a full pipe would stall the server.
-    log_file = tempfile.TemporaryFile(mode="w+")
-    server = subprocess.Popen(
-        [
-            sys.executable, "-m", "panel", "serve", "app.py",
-            "--port", str(port), "--address", "127.0.0.1",
-            "--allow-websocket-origin", f"127.0.0.1:{port}",
-            "--static-dirs", "assets=assets", *extra_args,
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=log_file,
-    )
-    url = f"http://127.0.0.1:{port}/app"
-    try:
-        wait_for_http(url)
-        yield url, server
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log_file.seek(0)
-        log = log_file.read()
-        log_file.close()
+    with tempfile.TemporaryFile(mode="w+") as log_file:
+        server = subprocess.Popen(
+            [
+                sys.executable, "-m", "panel", "serve", "app.py",
+                "--port", str(port), "--address", "127.0.0.1",
+                "--allow-websocket-origin", f"127.0.0.1:{port}",
+                "--static-dirs", "assets=assets", *extra_args,
+            ],
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+        )
+        try:
+            wait_for_http(url)
+            yield url, server
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+            log_file.seek(0)
+            log = log_file.read()
     if errors := server_errors(log):
         raise AssertionError("the server logged an error:\n" + "\n".join(errors))
 
