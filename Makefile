@@ -7,7 +7,7 @@ SERVE := $(BIN)/panel serve app.py --static-dirs assets=assets --port $(PORT)
 # The system's Chromium first; empty means "use Playwright's own download".
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || true)
 
-.PHONY: run test lint bench profile screenshot browser clean
+.PHONY: run test lint load bench profile screenshot browser clean
 
 run: $(VENV)/.runtime
 	$(SERVE) --show
@@ -24,6 +24,9 @@ lint: $(VENV)/.dev
 .PHONY: deploy-check
 deploy-check: $(VENV)/.dev
 	GSX_DEPLOY_VISITORS=100 GSX_DEPLOY_SEQUENTIAL=1000 $(BIN)/python -m pytest tests/test_deploy.py
+
+load: $(VENV)/.dev
+	$(BIN)/python -m benchmarks.load
 
 bench: $(VENV)/.dev browser
 	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m benchmarks

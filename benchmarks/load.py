@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 from panel.io.document import GC_DEBOUNCE
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from gumbel_viz.model import GumbelSoftmaxModel
 from gumbel_viz.montecarlo import run_monte_carlo
@@ -215,7 +216,7 @@ async def _guarded(report: LoadReport, visit: Visit, step: str) -> bool:
     try:
         await getattr(visit, step)()
         return True
-    except (VisitorError, OSError, TimeoutError) as error:
+    except (VisitorError, OSError, TimeoutError, HTTPClientError) as error:
         report.errors.append(f"seed {visit.seed}, {step}: {error}")
         return False
 
@@ -228,6 +229,8 @@ async def run_concurrent(
 ) -> LoadReport:
     """``visitors`` open the page at once, then all act at once, then all leave."""
     report = LoadReport(visitors=visitors)
+    # Tornado's shared client runs 10 requests at a time; visitors must not queue here.
+    AsyncHTTPClient.configure(None, max_clients=max(visitors, 10))
     await _warm_up(url)
     report.rss_before = await settled_mb(pids)
     visits = [Visit(url, first_seed + i, draws, report) for i in range(visitors)]

@@ -29,7 +29,7 @@ from bokeh.events import ButtonClick, DocumentReady
 from bokeh.model import Model
 from bokeh.protocol import Protocol
 from bokeh.protocol.receiver import Receiver
-from tornado.httpclient import AsyncHTTPClient
+from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 
@@ -66,13 +66,17 @@ class Visitor:
     async def open(self) -> None:
         """Load the page, connect its WebSocket and pull the session's document."""
         page_url = self.url + ("?" + urlencode(self.query) if self.query else "")
-        response = await AsyncHTTPClient().fetch(page_url, request_timeout=TIMEOUT_S)
+        response = await AsyncHTTPClient().fetch(
+            page_url, connect_timeout=TIMEOUT_S, request_timeout=TIMEOUT_S
+        )
         match = TOKEN.search(response.body.decode())
         if match is None:
             raise VisitorError(f"no session token in the page at {page_url}")
         ws_url = re.sub(r"^http", "ws", self.url) + "/ws"
         self._socket = await websocket_connect(
-            ws_url, subprotocols=["bokeh", match.group(1)], max_message_size=2**26
+            HTTPRequest(ws_url, connect_timeout=TIMEOUT_S, request_timeout=TIMEOUT_S),
+            subprotocols=["bokeh", match.group(1)],
+            max_message_size=2**26,
         )
         self._socket.stream.set_nodelay(True)  # Bokeh sends each message as 3+ frames
         self._protocol = Protocol()
