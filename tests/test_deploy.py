@@ -51,7 +51,7 @@ from tornado.websocket import websocket_connect
 import benchmarks.visitor
 from benchmarks.load import SESSION_CLEANUP_ARGS, run_concurrent, run_sequential, sequential_rows
 from benchmarks.report import markdown_table
-from benchmarks.visitor import TIMEOUT_S, Visitor
+from benchmarks.visitor import Visitor
 
 from .served import ROOT, free_port, server_errors, wait_for_http
 
@@ -214,26 +214,14 @@ def visitors_from_own_addresses(monkeypatch: pytest.MonkeyPatch) -> Iterator[Non
             kwargs["network_interface"] = SOURCE_ADDRESS.get()
         return original_fetch(self, request, raise_error, **kwargs)
 
-    def connect(url: str, **kwargs: object):
-        # The Visitor's own timeout, not tornado's 20 s: with a hundred visitors the
-        # handshake waits behind the page renders of all the others.
-        request = HTTPRequest(
-            url,
-            network_interface=SOURCE_ADDRESS.get(),
-            connect_timeout=TIMEOUT_S,
-            request_timeout=TIMEOUT_S,
-        )
+    def connect(request: HTTPRequest, **kwargs: object):
+        request.network_interface = SOURCE_ADDRESS.get()
         return websocket_connect(request, **kwargs)
 
     monkeypatch.setattr(Visitor, "open", open_from_own_address)
     monkeypatch.setattr(AsyncHTTPClient, "fetch", fetch)
     monkeypatch.setattr(benchmarks.visitor, "websocket_connect", connect)
-    # A hundred browsers do not queue behind one another as tornado's default 10
-    # simultaneous requests per client would make them.
-    saved = AsyncHTTPClient._save_configuration()
-    AsyncHTTPClient.configure(None, max_clients=10_000)
     yield
-    AsyncHTTPClient._restore_configuration(saved)
 
 
 def upstreams_by_client(access_log: Path) -> dict[str, dict[str, set[str]]]:
