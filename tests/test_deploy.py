@@ -20,7 +20,7 @@ that both processes served visitors.
 Sizes: GSX_DEPLOY_VISITORS (default 10) and GSX_DEPLOY_SEQUENTIAL (default 50);
 ``make deploy-check`` runs 100 and 1000. The figures are printed either way and
 written to benchmarks/results/deploy.md. Without nginx the test fails saying how
-to install it, unless SKIP_NGINX=1.
+to install it (never skips).
 """
 
 from __future__ import annotations
@@ -72,12 +72,7 @@ def nginx_binary() -> str:
     found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
     if found:
         return found
-    if os.environ.get("SKIP_NGINX") == "1":
-        pytest.skip("nginx is not installed (SKIP_NGINX=1)")
-    pytest.fail(
-        "nginx is not installed: `apt-get install -y nginx` (Debian/Ubuntu), "
-        "or set SKIP_NGINX=1 to skip this test"
-    )
+    pytest.fail("nginx is not installed: `apt-get install -y nginx` (Debian/Ubuntu)")
 
 
 def _replace_once(text: str, pattern: str, replacement: str) -> str:
