@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5006
-SERVE := $(BIN)/panel serve app.py --static-dirs assets=assets --port $(PORT)
+# PYTHONMALLOC=malloc: memory freed after visitors leave goes back to the OS (gumbel_viz/memory.py).
+SERVE := PYTHONMALLOC=malloc $(BIN)/panel serve app.py --static-dirs assets=assets --port $(PORT)
 # The system's Chromium first; empty means "use Playwright's own download".
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || true)
 

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from panel.io.document import GC_DEBOUNCE
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
+from gumbel_viz.memory import RELEASE_DELAY_S
 from gumbel_viz.model import GumbelSoftmaxModel
 from gumbel_viz.montecarlo import run_monte_carlo
 from gumbel_viz.montecarlo_view import seeded_run_generator
@@ -91,20 +91,23 @@ def resident_mb(pids: Sequence[int]) -> float:
 
 
 async def settled_mb(pids: Sequence[int]) -> float:
-    """Memory once closed sessions have been discarded and collected.
+    """Memory once closed sessions have been discarded and their memory released.
 
-    The servers discard a closed session within ~0.5 s (SESSION_CLEANUP_ARGS),
-    and Panel collects the garbage GC_DEBOUNCE (5 s) after the last discard;
-    wait for both, then until the RSS stops falling.
+    The servers discard a closed session within ~0.5 s (SESSION_CLEANUP_ARGS)
+    and release memory RELEASE_DELAY_S after a burst of discards
+    (gumbel_viz/memory.py). Discarding 100 sessions takes seconds and each
+    discard can schedule another release, so wait until the RSS has not fallen
+    for longer than a release delay.
     """
-    await asyncio.sleep(0.5 + GC_DEBOUNCE + 1)
-    previous = resident_mb(pids)
-    while True:
-        await asyncio.sleep(0.5)
+    await asyncio.sleep(0.5 + RELEASE_DELAY_S)
+    stable_s = RELEASE_DELAY_S + 2
+    lowest, stable_since = resident_mb(pids), time.monotonic()
+    while time.monotonic() - stable_since < stable_s:
+        await asyncio.sleep(0.25)
         current = resident_mb(pids)
-        if current > previous - 0.5:
-            return current
-        previous = current
+        if current < lowest - 0.5:
+            lowest, stable_since = current, time.monotonic()
+    return resident_mb(pids)
 
 
 class PeakMemory:

@@ -41,7 +41,9 @@ def _register_panel_models() -> None:
 
 _register_panel_models()
 TOKEN = re.compile(r'"token":"([^"]+)"')
-TIMEOUT_S = 60.0
+# A browser waits minutes for a page, not seconds; 100 visitors arriving at once
+# on one process queue that long (see the README's load figures).
+TIMEOUT_S = 300.0
 
 
 class VisitorError(RuntimeError):

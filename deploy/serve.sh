@@ -39,6 +39,9 @@ read -r -a PORTS <<<"${GSX_PORTS:-$(seq -s ' ' 5006 $((5005 + $(nproc))))}"
 # worker threads then hold freed memory per arena. Two arenas cost nothing here
 # and keep the resident size down (measured in deploy/README.md).
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
+# Python objects on glibc's heap, so memory freed after a class goes back to the
+# OS (gumbel_viz/memory.py trims it); with pymalloc it stays at the class's peak.
+export PYTHONMALLOC="${PYTHONMALLOC:-malloc}"
 
 args=(
   app.py

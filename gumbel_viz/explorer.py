@@ -16,6 +16,7 @@ from .annealing import AnnealingView
 from .custom import DistributionEditor, format_numbers
 from .export import standalone_html, state_csv
 from .gradient_view import GradientView
+from .memory import release_memory_soon
 from .model import GumbelSoftmaxModel
 from .montecarlo_view import DRAW_CHOICES, MonteCarloView
 from .page import explorer_page
@@ -291,4 +292,6 @@ class Explorer(Viewer):
     def page(self) -> pn.Template:
         """The served page: controls in the sidebar, views in the main area."""
         self.sync_url()
+        if pn.state.curdoc and pn.state.curdoc.session_context:
+            pn.state.on_session_destroyed(release_memory_soon)
         return explorer_page(sidebar=self.controls, main=self._main())

@@ -63,6 +63,8 @@ def served_process(
 
     ``env`` adds environment variables for the server.
     """
+    # As the Makefile serves it: see gumbel_viz/memory.py.
+    env = {"PYTHONMALLOC": "malloc", **(env or {})}
     port = free_port()
     url = f"http://127.0.0.1:{port}/app"
     # A file, not a pipe: a long run (a load test) logs more than a pipe holds,
@@ -76,7 +78,7 @@ def served_process(
                 "--static-dirs", "assets=assets", *extra_args,
             ],
             cwd=ROOT,
-            env={**os.environ, **(env or {})},
+            env={**os.environ, **env},
             stdout=subprocess.DEVNULL,
             stderr=log_file,
         )

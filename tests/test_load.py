@@ -32,9 +32,11 @@ def test_ten_concurrent_visitors_get_their_own_right_answers(load_server) -> Non
     report = asyncio.run(run_concurrent(url, [server.pid], visitors=10, draws=10_000))
     assert report.errors == []
     assert all(len(seconds) == 10 for seconds in report.seconds.values())
-    # The high-water mark of 10 sessions may stay with the allocator; a leak of
-    # whole sessions (~3 MB each with Monte Carlo) would not fit in this bound.
-    assert report.rss_after <= 1.2 * report.rss_before + 10
+    # Back within 20 % of the baseline (the bound), and most of what the
+    # sessions took is returned: kept by the allocator (gumbel_viz/memory.py not
+    # releasing) or leaked (~3 MB per session), it would fail the second bound.
+    assert report.rss_after <= 1.2 * report.rss_before, report.rows()
+    assert report.rss_after - report.rss_before <= 0.3 * (report.rss_peak - report.rss_before)
 
 
 def test_sequential_visits_do_not_grow_memory(load_server) -> None:
