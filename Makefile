@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5006
-# PYTHONMALLOC=malloc: memory freed after visitors leave goes back to the OS (gumbel_viz/memory.py).
-SERVE := PYTHONMALLOC=malloc $(BIN)/panel serve app.py --static-dirs assets=assets --port $(PORT)
+# malloc: memory freed after visitors leave goes back to the OS (gumbel_viz/memory.py).
+PYTHONMALLOC ?= malloc
+SERVE := PYTHONMALLOC=$(PYTHONMALLOC) $(BIN)/panel serve app.py --static-dirs assets=assets --port $(PORT)
 # The system's Chromium first; empty means "use Playwright's own download".
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || true)
 

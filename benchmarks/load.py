@@ -228,13 +228,24 @@ async def _guarded(report: LoadReport, visit: Visit, step: str) -> bool:
 
 
 async def run_concurrent(
-    url: str, pids: Sequence[int], visitors: int = 100, draws: int = 10_000, first_seed: int = 1
+    url: str,
+    pids: Sequence[int],
+    visitors: int = 100,
+    draws: int = 10_000,
+    first_seed: int = 1,
+    warm_up_urls: Sequence[str] = (),
 ) -> LoadReport:
-    """``visitors`` open the page at once, then all act at once, then all leave."""
+    """``visitors`` open the page at once, then all act at once, then all leave.
+
+    The baseline is taken after one visit to ``url``, or to each of
+    ``warm_up_urls`` (every process behind a proxy: a process's first visit
+    imports and caches what later sessions share).
+    """
     report = LoadReport(visitors=visitors)
     # Tornado's shared client runs 10 requests at a time; visitors must not queue here.
     AsyncHTTPClient.configure(None, max_clients=max(visitors, 10))
-    await _warm_up(url)
+    for warm_up_url in warm_up_urls or [url]:
+        await _warm_up(warm_up_url)
     report.rss_before = await settled_mb(pids)
     visits = [Visit(url, first_seed + i, draws, report) for i in range(visitors)]
     with PeakMemory(pids) as memory:
