@@ -1,9 +1,10 @@
 """Handing memory back to the operating system once sessions have closed.
 
-After a class leaves, the server's objects are freed but its resident memory stays at
-the peak: CPython's small-object allocator keeps a 1 MiB arena as long as one object in
-it lives, and the few objects that outlive the sessions (caches, interned strings) are
-scattered across nearly all the arenas the peak allocated. Measured with 30 visitors:
+After a class leaves, the server's objects are freed, but with CPython's default
+allocator its resident memory stays at the peak: pymalloc keeps a 1 MiB arena as
+long as one object in it lives, and the few objects that outlive the sessions
+(caches, interned strings) are scattered across nearly every arena the peak
+allocated. Measured with 30 visitors:
 48 arenas before, 116 after, live bytes the same, 70 MB of free pools held.
 
 So the server runs with ``PYTHONMALLOC=malloc`` (``make run``, ``deploy/serve.sh``):
