@@ -4,8 +4,8 @@ After a class leaves, the server's objects are freed, but with CPython's default
 allocator its resident memory stays at the peak: pymalloc keeps a 1 MiB arena as
 long as one object in it lives, and the few objects that outlive the sessions
 (caches, interned strings) are scattered across nearly every arena the peak
-allocated. Measured with 30 visitors:
-48 arenas before, 116 after, live bytes the same, 70 MB of free pools held.
+allocated. Measured with 30 visitors: 48 arenas before, 116 after, live bytes the
+same, 70 MB of free pools held.
 
 So the server runs with ``PYTHONMALLOC=malloc`` (``make run``, ``deploy/serve.sh``):
 objects then live on glibc's heap, whose free pages ``malloc_trim`` returns. A few

@@ -17,22 +17,21 @@ from .served import ROOT
 
 FRAGMENT_AND_RELEASE = """
 import gc, json
-from pathlib import Path
+import os
+from benchmarks.load import resident_mb
 from gumbel_viz.memory import release_memory
 
-def resident_mb():
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
+def rss():
+    return resident_mb([os.getpid()])
 
-base = resident_mb()
+base = rss()
 objects = [{"session": i, "values": [float(i)] * 4} for i in range(400_000)]
 survivors = objects[::50]
 del objects
 gc.collect()
-freed = resident_mb()
+freed = rss()
 release_memory()
-print(json.dumps({"base": base, "freed": freed, "released": resident_mb()}))
+print(json.dumps({"base": base, "freed": freed, "released": rss()}))
 """
 
 
