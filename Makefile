@@ -1,47 +1,55 @@
 # make run: serve the app and open it.  make test: every test, in a real browser.
+# make check: the fast inner loop (lint and the tests that need no browser or server).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5006
-# malloc: memory freed after visitors leave goes back to the OS (gumbel_viz/memory.py).
+# malloc: memory freed after visitors leave goes back to the OS (gumbel_viz/app/memory.py).
 PYTHONMALLOC ?= malloc
-SERVE := PYTHONMALLOC=$(PYTHONMALLOC) $(BIN)/panel serve app.py --static-dirs assets=assets --port $(PORT)
-# The system's Chromium first; empty means "use Playwright's own download".
+SERVE := PYTHONMALLOC=$(PYTHONMALLOC) $(BIN)/panel serve app.py --port $(PORT)
+# The system's Chromium; scripts/system_deps.sh installs it when it is missing.
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || true)
+PYTEST := CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest
+FAST := not browser and not server and not system
 
-.PHONY: run test lint load bench profile screenshot browser clean
+.PHONY: run test check lint format load bench profile screenshot system-deps deploy-check clean
 
 run: $(VENV)/.runtime
 	$(SERVE) --show
 
-test: $(VENV)/.dev browser
-	$(BIN)/ruff check .
-	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest
+test: $(VENV)/.dev system-deps lint
+	$(PYTEST) -n 2 -m "$(FAST)"
+	$(PYTEST) -m "not ($(FAST))"
+
+check: $(VENV)/.dev lint
+	$(PYTEST) -n 2 -m "$(FAST)"
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check gumbel_viz
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+system-deps:
+	@scripts/system_deps.sh
 
 # The deploy/ setup (nginx in front of two serve.sh processes) under the full load.
-.PHONY: deploy-check
-deploy-check: $(VENV)/.dev
-	GSX_DEPLOY_VISITORS=100 GSX_DEPLOY_SEQUENTIAL=1000 $(BIN)/python -m pytest tests/test_deploy.py
+deploy-check: $(VENV)/.dev system-deps
+	GSX_DEPLOY_VISITORS=100 GSX_DEPLOY_SEQUENTIAL=1000 $(PYTEST) tests/system/test_deploy.py
 
 load: $(VENV)/.dev
 	$(BIN)/python -m benchmarks.load
 
-bench: $(VENV)/.dev browser
+bench: $(VENV)/.dev system-deps
 	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m benchmarks
 
-profile: $(VENV)/.dev browser
+profile: $(VENV)/.dev system-deps
 	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m benchmarks.profile
 
-screenshot: $(VENV)/.dev browser
+screenshot: $(VENV)/.dev system-deps
 	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m scripts.screenshot assets/screenshot.png --width 1280 --height 1000 --query 'view=pipeline&seed=1'
-
-browser: $(VENV)/.dev
-	@if [ -n "$(CHROMIUM)" ]; then echo "Using system Chromium: $(CHROMIUM)"; \
-	else $(BIN)/python -m playwright install chromium; fi
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -1,4 +1,4 @@
-"""Serve the explorer: ``panel serve app.py --static-dirs assets=assets``."""
+"""Serve the explorer: ``panel serve app.py`` (or ``make run``)."""
 
 import panel as pn
 

@@ -13,10 +13,9 @@ import statistics
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.served import launch_args, served_app
-from tests.ui.helpers import BARS_READY, tau_handle
-
-from .timing import percentile
+from support.browser import BARS_READY, tau_handle
+from support.served import launch_args, served_app
+from support.tables import percentile
 
 INSTALL_KEY_TO_PAINT_PROBE = """() => {
   window.__latencies = []
@@ -98,8 +97,10 @@ def annealing_fps(page: Page, url: str, seconds: float = 3.0) -> float:
     and redraws the main chart; the schedule lasts far longer than the window.
     """
     page.goto(f"{url}?view=annealing")
-    page.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0"
-                           " && Bokeh.documents[0].get_model_by_name('anneal-chart')")
+    page.wait_for_function(
+        "() => window.Bokeh && Bokeh.documents.length > 0"
+        " && Bokeh.documents[0].get_model_by_name('anneal-chart')"
+    )
     for label, value in (("N (update every)", "1"), ("steps / second", "300")):
         page.get_by_label(label).fill(value)
         page.get_by_label(label).press("Enter")
@@ -173,6 +174,6 @@ def measure(loads: int = 15) -> list[dict[str, object]]:
 
 
 if __name__ == "__main__":
-    from .report import print_table
+    from support.tables import print_table
 
     print_table("Browser (headless Chromium, localhost)", measure())

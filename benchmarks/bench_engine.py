@@ -14,9 +14,8 @@ from functools import partial
 
 import numpy as np
 
-from gumbel_viz.engine import gumbel_softmax
-
-from .timing import median_seconds
+from gumbel_viz.core import gumbel_softmax
+from support.tables import median_seconds
 
 CASES = [(10**6, 5), (10**5, 100)]
 DTYPES = [np.float32, np.float64]
@@ -37,9 +36,7 @@ def torch_seconds(logits: np.ndarray, n: int, repeats: int) -> float | None:
     except ImportError:
         return None
     batch = torch.from_numpy(np.ascontiguousarray(np.broadcast_to(logits, (n, logits.size))))
-    return median_seconds(
-        partial(torch.nn.functional.gumbel_softmax, batch, tau=TAU), repeats
-    )
+    return median_seconds(partial(torch.nn.functional.gumbel_softmax, batch, tau=TAU), repeats)
 
 
 def measure_case(
@@ -47,9 +44,7 @@ def measure_case(
 ) -> dict[str, object]:
     logits = np.log(rng.dirichlet(np.ones(k))).astype(dtype)
     floor = median_seconds(partial(rng.standard_exponential, (n, k), dtype=dtype), repeats)
-    ours = median_seconds(
-        partial(gumbel_softmax, logits, TAU, rng=rng, sample_shape=n), repeats
-    )
+    ours = median_seconds(partial(gumbel_softmax, logits, TAU, rng=rng, sample_shape=n), repeats)
     naive = median_seconds(
         partial(naive_gumbel_softmax, rng, logits.astype(np.float64), n), repeats
     )
@@ -70,6 +65,6 @@ def measure(repeats: int = 7) -> list[dict[str, object]]:
 
 
 if __name__ == "__main__":
-    from .report import print_table
+    from support.tables import print_table
 
     print_table("Engine (median of 7)", measure())

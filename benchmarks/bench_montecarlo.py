@@ -11,9 +11,8 @@ from functools import partial
 
 import numpy as np
 
-from gumbel_viz.montecarlo import MAX_DRAWS, run_monte_carlo
-
-from .timing import median_seconds
+from gumbel_viz.core.montecarlo import MAX_DRAWS, run_monte_carlo
+from support.tables import median_seconds
 
 CASES = [5, 12]
 TAU = 0.5
@@ -37,6 +36,6 @@ def measure(repeats: int = 7) -> list[dict[str, object]]:
 
 
 if __name__ == "__main__":
-    from .report import print_table
+    from support.tables import print_table
 
     print_table("Monte Carlo (median of 7)", measure())

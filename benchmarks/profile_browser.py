@@ -21,12 +21,12 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.served import free_port, launch_args, served_app, server_errors, wait_for_http
-from tests.ui.helpers import tau_handle
+from support.browser import tau_handle
+from support.served import free_port, launch_args, served_app, server_errors, wait_for_http
+from support.tables import percentile
 
 from . import chrome_trace as ct
 from .bench_browser import CHART_PAINTED, LOAD_DONE
-from .timing import percentile
 
 # Marks each load milestone once: BokehJS evaluated, embed_items called and
 # resolved (views built), the websocket's open and first message (the document),
@@ -114,9 +114,20 @@ pn.pane.Bokeh(fig, sizing_mode="stretch_width").servable()
 '''
 
 LOAD_ORDER = [
-    "ttfb", "html-received", "bokeh-defined", "dom-content-loaded", "embed-start",
-    "first-paint", "first-contentful-paint", "ws-created", "ws-open", "ws-first-message",
-    "document-built", "chart-view-built", "embed-done", "chart-painted",
+    "ttfb",
+    "html-received",
+    "bokeh-defined",
+    "dom-content-loaded",
+    "embed-start",
+    "first-paint",
+    "first-contentful-paint",
+    "ws-created",
+    "ws-open",
+    "ws-first-message",
+    "document-built",
+    "chart-view-built",
+    "embed-done",
+    "chart-painted",
 ]
 
 
@@ -151,9 +162,23 @@ def served_script(source: str) -> Iterator[str]:
         script.write_text(source)
         port = free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "panel", "serve", str(script), "--port", str(port),
-             "--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{port}"],
-            cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "panel",
+                "serve",
+                str(script),
+                "--port",
+                str(port),
+                "--address",
+                "127.0.0.1",
+                "--allow-websocket-origin",
+                f"127.0.0.1:{port}",
+            ],
+            cwd=tmp,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         url = f"http://127.0.0.1:{port}/bare"
         try:

@@ -25,7 +25,7 @@ from bokeh.document import Document
 from panel.io.state import set_curdoc
 from pyinstrument import Profiler
 
-from tests.served import served_process
+from support.served import served_process
 
 SESSIONS = 10
 
@@ -51,8 +51,8 @@ def build_session() -> None:
 def montecarlo_run() -> None:
     """One Run click's server work: 10^6 draws at k = 5, then the charts' update."""
     from gumbel_viz import GumbelSoftmaxModel
-    from gumbel_viz.montecarlo import run_monte_carlo
-    from gumbel_viz.montecarlo_view import MonteCarloView
+    from gumbel_viz.core.montecarlo import run_monte_carlo
+    from gumbel_viz.views.monte_carlo import MonteCarloView
 
     model = GumbelSoftmaxModel(k=5, seed=1)
     view = MonteCarloView(model=model, n_draws=1_000_000)
@@ -108,9 +108,22 @@ def py_spy_server(out: Path, sessions: int = SESSIONS) -> tuple[str, dict[str, l
     with served_process() as (url, server):
         pull_session(url=url).close()  # warm the server
         recorder = subprocess.Popen(
-            [spy, "record", "--pid", str(server.pid), "--rate", "500", "--format", "raw",
-             "--output", str(raw), "--nonblocking"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            [
+                spy,
+                "record",
+                "--pid",
+                str(server.pid),
+                "--rate",
+                "500",
+                "--format",
+                "raw",
+                "--output",
+                str(raw),
+                "--nonblocking",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         time.sleep(1.0)  # py-spy attaching
         for _ in range(sessions):

@@ -40,13 +40,12 @@ read -r -a PORTS <<<"${GSX_PORTS:-$(seq -s ' ' 5006 $((5005 + $(nproc))))}"
 # and keep the resident size down (measured in deploy/README.md).
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 # Python objects on glibc's heap, so memory freed after a class goes back to the
-# OS (gumbel_viz/memory.py trims it); with pymalloc it stays at the class's peak.
+# OS (gumbel_viz/app/memory.py trims it); with pymalloc it stays at the class's peak.
 export PYTHONMALLOC="${PYTHONMALLOC:-malloc}"
 
 args=(
   app.py
   --address "${GSX_ADDRESS:-127.0.0.1}"
-  --static-dirs assets=assets
   # Browsers open the WebSocket from the public page; any other Origin is refused.
   --allow-websocket-origin "$GSX_PUBLIC_HOST"
   # Session ids are signed with BOKEH_SECRET_KEY, so they cannot be guessed or

@@ -1,7 +1,10 @@
 """Gumbel-Softmax Explorer: see how softmax((log π + g)/τ) relaxes a categorical draw.
 
-``from gumbel_viz import engine`` is NumPy only; ``Explorer`` and
-``GumbelSoftmaxModel`` (Panel, param) are imported on first use.
+Three layers: :mod:`gumbel_viz.core` (the math, NumPy and SciPy only),
+:mod:`gumbel_viz.views` (Panel/Bokeh views of one session's
+:class:`~gumbel_viz.model.GumbelSoftmaxModel`) and :mod:`gumbel_viz.app` (the
+explorer, its links and its page). ``Explorer`` and ``GumbelSoftmaxModel`` are
+imported on first use, so ``import gumbel_viz.core`` loads no Panel.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from importlib import import_module
 
 __all__ = ["Explorer", "GumbelSoftmaxModel"]
 
-_LAZY = {"Explorer": ".explorer", "GumbelSoftmaxModel": ".model"}
+_LAZY = {"Explorer": ".app", "GumbelSoftmaxModel": ".model"}
 
 
 def __getattr__(name: str) -> object:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import param
 
-from . import engine
+from . import core
+from .core.streams import generator
 
 TAU_BOUNDS = (0.01, 10.0)
 K_BOUNDS = (2, 12)
@@ -36,7 +37,8 @@ class GumbelSoftmaxModel(param.Parameterized):
 
     Draws: with ``seed=None`` they come from this model's own generator, seeded
     from fresh OS entropy. With a seed, draw number ``draw`` (0 for the first
-    state, +1 per resample) comes from ``numpy.random.default_rng([seed, draw])``,
+    state, +1 per resample) comes from ``default_rng([seed, draw])``
+    (:func:`gumbel_viz.core.streams.generator`),
     so ``(seed, draw)`` names a state: the same seed replays the same sequence,
     and a link can jump straight to any draw. ``pinned`` is true when pi did not
     come from the current draw (kept on resample, or set by hand); then pi itself
@@ -45,12 +47,8 @@ class GumbelSoftmaxModel(param.Parameterized):
 
     k = param.Integer(5, bounds=K_BOUNDS, doc="Number of classes.")
     tau = param.Number(1.0, bounds=TAU_BOUNDS, doc="Temperature of the softmax.")
-    seed = param.Integer(
-        None, allow_None=True, bounds=SEED_BOUNDS, doc="Blank: fresh entropy."
-    )
-    keep_probabilities = param.Boolean(
-        False, doc="Resample draws new noise only and keeps pi."
-    )
+    seed = param.Integer(None, allow_None=True, bounds=SEED_BOUNDS, doc="Blank: fresh entropy.")
+    keep_probabilities = param.Boolean(False, doc="Resample draws new noise only and keeps pi.")
     resample = param.Event(doc="Draw new noise (and new pi unless kept).")
     draw = param.Integer(0, bounds=DRAW_BOUNDS, doc="Index of the draw in the seed's sequence.")
 
@@ -74,7 +72,7 @@ class GumbelSoftmaxModel(param.Parameterized):
 
         Its length must equal ``k`` (change ``k`` first to use another length).
         """
-        p = engine.validate_probabilities(probabilities)
+        p = core.validate_probabilities(probabilities)
         if p.shape != (self.k,):
             raise ValueError(f"expected {self.k} probabilities, got shape {p.shape}")
         self._set(probabilities=p, pinned=True)
@@ -117,13 +115,13 @@ class GumbelSoftmaxModel(param.Parameterized):
     def _generator(self) -> np.random.Generator:
         if self.seed is None:
             return self._entropy_rng
-        return np.random.default_rng([self.seed, self.draw])
+        return generator(self.seed, self.draw)
 
     def _draw(self, new_probabilities: bool) -> None:
         """Draw pi (unless kept) and then the noise, from the current draw's generator."""
         rng = self._generator()
-        probabilities = engine.random_probabilities(rng, self.k)
-        updates = {"noise": engine.sample_gumbel(rng, self.k)}
+        probabilities = core.random_probabilities(rng, self.k)
+        updates = {"noise": core.sample_gumbel(rng, self.k)}
         if new_probabilities:
             updates.update(probabilities=probabilities, pinned=False)
         else:
@@ -134,11 +132,11 @@ class GumbelSoftmaxModel(param.Parameterized):
         """Apply new inputs and everything derived from them in one update."""
         probabilities = inputs.get("probabilities", self.probabilities)
         noise = inputs.get("noise", self.noise)
-        logits = engine.logits_from_probabilities(probabilities)
+        logits = core.logits_from_probabilities(probabilities)
         with param.edit_constant(self):
             self.param.update(
                 **inputs,
                 logits=logits,
-                y=engine.gumbel_softmax(logits, self.tau, gumbel=noise),
-                drawn_class=int(engine.gumbel_max(logits, gumbel=noise)),
+                y=core.gumbel_softmax(logits, self.tau, gumbel=noise),
+                drawn_class=int(core.gumbel_max(logits, gumbel=noise)),
             )

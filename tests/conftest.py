@@ -1,13 +1,27 @@
-"""Shared fixtures: the app really served by ``panel serve``, and the Chromium to drive it."""
+"""Shared fixtures (the app really served by ``panel serve``, the Chromium to drive it)
+and the markers that let a developer pick: every test under ``tests/browser`` is
+``browser``, every one under ``tests/system`` is ``system``; a test that starts a
+server without a browser says ``server`` itself. ``make check`` runs the rest."""
 
 from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from .served import launch_args, served_process
+from support.served import launch_args, served_process
+
+TESTS = Path(__file__).resolve().parent
+MARKED_DIRECTORIES = {"browser", "system"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        top = Path(item.fspath).resolve().relative_to(TESTS).parts[0]
+        if top in MARKED_DIRECTORIES:
+            item.add_marker(top)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from gumbel_viz import engine
+from gumbel_viz import core
 from gumbel_viz.model import GumbelSoftmaxModel
 
 State = dict[str, Any]
@@ -44,10 +44,10 @@ def assert_consistent(model: GumbelSoftmaxModel) -> None:
     assert model.probabilities.sum() == pytest.approx(1.0, abs=1e-12)
     assert np.isfinite(model.noise).all()
     np.testing.assert_array_equal(
-        model.logits, engine.logits_from_probabilities(model.probabilities)
+        model.logits, core.logits_from_probabilities(model.probabilities)
     )
     np.testing.assert_array_equal(
-        model.y, engine.gumbel_softmax(model.logits, model.tau, gumbel=model.noise)
+        model.y, core.gumbel_softmax(model.logits, model.tau, gumbel=model.noise)
     )
     assert model.drawn_class == int(np.argmax(model.logits + model.noise))
     assert model.y[model.drawn_class] == model.y.max()

@@ -1,3 +1,6 @@
 // Verify: send Python the y the browser is showing, so it can compare it with its own.
 // args: bars (ColumnDataSource "sample-bars"), answer (ColumnDataSource "verify-browser").
-answer.data = {y: Array.from(bars.data.y), run: [Date.now()]}
+// "run" (the click's time, one per row) makes every answer a change, even an equal one.
+const y = Array.from(bars.data.y)
+const now = Date.now()
+answer.data = {y, run: y.map(() => now)}

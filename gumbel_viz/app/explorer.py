@@ -1,0 +1,280 @@
+"""The explorer: one model per session, its controls, its views, and the page."""
+
+from __future__ import annotations
+
+import html
+import io
+from urllib.parse import urlencode
+
+import panel as pn
+import param
+from panel.viewable import Viewer
+
+from ..core.numbers import format_numbers
+from ..model import GumbelSoftmaxModel
+from ..views.about import AboutView
+from ..views.annealing import AnnealingView
+from ..views.base import View, prose, static_text
+from ..views.distribution import DistributionView
+from ..views.gradients import GradientView
+from ..views.monte_carlo import MonteCarloView
+from ..views.pipeline import PipelineView
+from ..views.sample import SampleView
+from ..views.simplex import SimplexView
+from ..views.temperature import TemperatureView
+from ..views.verify import VerifyView
+from .downloads import standalone_html, state_csv
+from .links import LinkState, parse_query
+from .memory import release_memory_soon
+from .page import explorer_page
+
+#: The views, in tab order: the one registry of tabs, slugs and titles.
+VIEWS: tuple[type[View], ...] = (
+    AboutView,
+    PipelineView,
+    TemperatureView,
+    MonteCarloView,
+    DistributionView,
+    SimplexView,
+    GradientView,
+    AnnealingView,
+    VerifyView,
+)
+SLUGS = [view.slug for view in VIEWS]
+
+INTRO = (
+    "Drag <b>τ</b> and watch the relaxed sample <b>y</b> = softmax((log π + g)/τ) move "
+    "between a one-hot vector (τ → 0) and the uniform one (τ → ∞). The shaded class "
+    "is argmax(log π + g): an exact draw from π (the Gumbel-Max trick), and the "
+    "largest y at every τ."
+)
+URL_TAU_DELAY_MS = 300
+
+
+class Explorer(Viewer):
+    """The Gumbel-Softmax explorer for one session: controls, chart and views.
+
+    ``Explorer()`` renders in a notebook; :meth:`page` wraps it in the served
+    page, whose URL it keeps in sync (τ, seed, draw, k, a custom π, the view and
+    the views' own link settings).
+    """
+
+    model = param.ClassSelector(class_=GumbelSoftmaxModel, constant=True)
+    view = param.Selector(default="about", objects=SLUGS, doc="The open view.")
+    shared_probabilities = param.String(
+        default="", doc="pi as text when it must travel in a link (custom or kept)."
+    )
+
+    def __init__(self, **params):
+        """Keywords ``k``, ``tau`` and ``seed`` go to a new session model."""
+        model_params = {k: params.pop(k) for k in ("k", "tau", "seed") if k in params}
+        params.setdefault("model", GumbelSoftmaxModel(**model_params))
+        super().__init__(**params)
+        self.sample_view = SampleView(model=self.model)
+        self.link_notice = pn.widgets.StaticText(value="", css_classes=["link-notice"])
+        self.controls = self._make_controls()
+        # Views are built when first opened: building all of them would add
+        # ~0.5 s to every session's start.
+        self.views: dict[str, View] = {}
+        self._settings: dict[str, dict[str, object]] = {}  # from a link, for unbuilt views
+        self._location: pn.io.location.Location | None = None
+        self._tab_bodies = {slug: pn.Column(sizing_mode="stretch_width") for slug in SLUGS}
+        self.tabs = pn.Tabs(
+            *[(view.title, self._tab_bodies[view.slug]) for view in VIEWS],
+            dynamic=True,
+            active=SLUGS.index(self.view),
+            sizing_mode="stretch_width",
+            stylesheets=[static_text("tabs.css")],
+        )
+        self._open(self.view)
+        self.tabs.param.watch(self._view_from_tab, "active")
+        self.model.param.watch(self._share_probabilities, ["probabilities", "pinned"])
+
+    def _open(self, slug: str) -> None:
+        if slug in self.views:
+            return
+        cls = VIEWS[SLUGS.index(slug)]
+        view = cls(model=self.model, main=self.sample_view, **self._settings.pop(slug, {}))
+        self.views[slug] = view
+        self._tab_bodies[slug].objects = [view]
+        if self._location is not None:
+            self._follow_view_in_url(view)
+
+    # ------------------------------------------------------------------ syncing
+
+    def _view_from_tab(self, event: param.parameterized.Event) -> None:
+        self.view = SLUGS[event.new]
+
+    @param.depends("view", watch=True)
+    def _tab_from_view(self) -> None:
+        self._open(self.view)
+        self.tabs.active = SLUGS.index(self.view)
+
+    def _share_probabilities(self, *_events: param.parameterized.Event) -> None:
+        pinned = self.model.pinned
+        self.shared_probabilities = format_numbers(self.model.probabilities) if pinned else ""
+
+    # ------------------------------------------------------------------ links
+
+    def apply_link(self, query: dict[str, str]) -> LinkState:
+        """Apply a link's query (already-decoded strings); return what was used.
+
+        Bad values are clamped or ignored (see :func:`links.parse_query`) and
+        listed in the returned notices and in the sidebar; nothing raises.
+        """
+        link = parse_query(query, VIEWS)
+        if link.probabilities is not None and link.k is None:
+            link.k = len(link.probabilities)
+        # One at a time and in this order: a new seed restarts at draw 0.
+        for name in ("k", "seed", "draw", "tau"):
+            if (value := getattr(link, name)) is not None:
+                setattr(self.model, name, value)
+        if link.probabilities is not None:
+            self.model.set_probabilities(link.probabilities)
+        for slug, settings in link.settings.items():
+            if slug in self.views:
+                self.views[slug].param.update(**settings)
+            else:
+                self._settings[slug] = settings
+        if link.view is not None:
+            self.view = link.view
+        # The browser redraws y when the tau slider moves, but the first render
+        # must already show this tau.
+        self.sample_view.refresh()
+        if link.notices:
+            items = "".join(f"<li>{html.escape(n)}</li>" for n in link.notices)
+            self.link_notice.value = f"<b>Link adjusted:</b><ul>{items}</ul>"
+        return link
+
+    def sync_url(self) -> None:
+        """Read the session's URL once (safely), then keep it in sync with the state."""
+        location = pn.state.location
+        if location is None:
+            return
+        link = self.apply_link(
+            {
+                name: values[-1].decode("utf-8", "replace")
+                for name, values in pn.state.session_args.items()
+            }
+        )
+        # Replace a tampered query before syncing, so sync never reads it, and
+        # show the browser the clean one once the page is up.
+        location.search = ""
+        location.sync(self.model, {"k": "k", "seed": "seed", "draw": "draw"})
+        self._follow_tau_in_url(location, pn.state.curdoc)
+        location.sync(self, {"view": "view", "shared_probabilities": "p"})
+        self._location = location
+        for view in self.views.values():
+            self._follow_view_in_url(view)
+        pn.state.onload(lambda: setattr(location, "search", "?" + urlencode(self.link_query())))
+        if link.notices and pn.state.notifications is not None:
+            message = "This link had values out of range; see the sidebar."
+            pn.state.onload(lambda: pn.state.notifications.warning(message, duration=8000))
+
+    def _follow_tau_in_url(self, location: pn.io.location.Location, doc) -> None:
+        """Write tau to the URL once it has rested for a moment.
+
+        Syncing it on every key press would send a URL update per step while the
+        user drags, competing with the repaint for the same frame.
+        """
+        pending = False
+
+        def write() -> None:
+            nonlocal pending
+            pending = False
+            location.update_query(tau=repr(self.model.tau))
+
+        def schedule(_event: param.parameterized.Event) -> None:
+            nonlocal pending
+            if not pending:
+                pending = True
+                doc.add_timeout_callback(write, URL_TAU_DELAY_MS)
+
+        self.model.param.watch(schedule, "tau")
+
+    def _follow_view_in_url(self, view: View) -> None:
+        """Write a view's link settings to the URL whenever they change.
+
+        One way only: the URL was read once, by :meth:`apply_link`. A view is built
+        while the tab switch that opens it is still being handled, before the URL
+        says ``view=`` its slug; any update of the query re-applies the whole query
+        to the synced parameters (``Location.sync``), so the first write carries the
+        new ``view`` too, or it would switch the tab back.
+        """
+        location = self._location
+        if not view.link_params:
+            return
+        location.update_query(view=self.view, **view.link_values())
+        view.param.watch(
+            lambda _event: location.update_query(**view.link_values()), list(view.link_params)
+        )
+
+    def link_query(self) -> dict[str, str]:
+        """The query that reproduces this session's state (with a seed, exactly)."""
+        query = {
+            "tau": repr(self.model.tau),
+            "k": str(self.model.k),
+            "draw": str(self.model.draw),
+            "view": self.view,
+        }
+        for view in VIEWS:
+            if view.slug in self.views:
+                query.update(self.views[view.slug].link_values())
+            elif settings := self._settings.get(view.slug):
+                query.update(
+                    {q: str(settings[p]) for p, q in view.link_params.items() if p in settings}
+                )
+        if self.shared_probabilities:
+            query["p"] = self.shared_probabilities
+        if self.model.seed is not None:
+            query["seed"] = str(self.model.seed)
+        return query
+
+    # ------------------------------------------------------------------ layout
+
+    def _make_controls(self) -> pn.Column:
+        m = self.model.param
+        return pn.Column(
+            self.sample_view.tau_slider,
+            pn.widgets.Button.from_param(
+                m.resample, name="Resample", color="primary", sizing_mode="stretch_width"
+            ),
+            pn.widgets.Checkbox.from_param(
+                m.keep_probabilities, name="Keep probabilities (new noise only)"
+            ),
+            pn.widgets.IntSlider.from_param(
+                m.k, name="Number of classes k", sizing_mode="stretch_width"
+            ),
+            pn.widgets.IntInput.from_param(
+                m.seed, name="Seed (blank: fresh randomness)", sizing_mode="stretch_width"
+            ),
+            pn.widgets.FileDownload(
+                callback=lambda: io.StringIO(state_csv(self.model)),
+                filename="gumbel-softmax-state.csv",
+                label="Download state (CSV)",
+                sizing_mode="stretch_width",
+            ),
+            pn.widgets.FileDownload(
+                callback=lambda: io.StringIO(standalone_html(self.model)),
+                filename="gumbel-softmax-sample.html",
+                label="Download interactive HTML",
+                sizing_mode="stretch_width",
+            ),
+            self.link_notice,
+            sizing_mode="stretch_width",
+        )
+
+    def _main(self) -> pn.Column:
+        return pn.Column(prose(INTRO), self.sample_view, self.tabs, sizing_mode="stretch_width")
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return pn.Row(
+            pn.Column(self.controls, width=320), self._main(), sizing_mode="stretch_width"
+        )
+
+    def page(self) -> pn.Template:
+        """The served page: controls in the sidebar, views in the main area."""
+        self.sync_url()
+        if pn.state.curdoc and pn.state.curdoc.session_context:
+            pn.state.on_session_destroyed(release_memory_soon)
+        return explorer_page(sidebar=self.controls, main=self._main())

@@ -1,0 +1,206 @@
+"""What every view shares: the View base class, the palette, figure defaults, and
+the helper that runs heavy work off the server's event loop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from functools import cache
+from importlib.resources import files
+from typing import ClassVar, Generic, TypeVar
+
+import panel as pn
+import param
+from bokeh.models import Legend
+from bokeh.plotting import figure
+from panel.viewable import Viewer
+
+from ..model import GumbelSoftmaxModel
+
+T = TypeVar("T")
+
+# --------------------------------------------------------------------------- palette
+
+# Okabe-Ito: distinguishable with every common colour-vision deficiency.
+PI_COLOR = "#0072B2"
+Y_COLOR = "#E69F00"
+DRAWN_COLOR = "#009E73"
+ALERT_COLOR = "#D55E00"
+MUTED_COLOR = "#777777"
+INK_COLOR = "#333333"
+#: One colour per class, the pale yellow last; classes 9 to 12 repeat them, dashed.
+CLASS_COLORS = (
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442",
+)  # fmt: skip
+
+
+def class_color(index: int) -> str:
+    """The colour of class ``index`` (0-based), shared by every per-class line."""
+    return CLASS_COLORS[index % len(CLASS_COLORS)]
+
+
+def class_dash(index: int) -> str:
+    """Solid for the first eight classes, dashed for the ones that reuse a colour."""
+    return "solid" if index < len(CLASS_COLORS) else "dashed"
+
+
+def class_labels(k: int) -> list[str]:
+    """The class names shown on every axis: "1" … "k"."""
+    return [str(i + 1) for i in range(k)]
+
+
+# --------------------------------------------------------------------------- text
+
+
+@cache
+def static_text(name: str) -> str:
+    """A file shipped in ``gumbel_viz/static`` (scripts, stylesheets, the page template)."""
+    return files("gumbel_viz").joinpath("static", name).read_text()
+
+
+def prose(html: str) -> pn.widgets.StaticText:
+    """A paragraph of trusted, static HTML.
+
+    A Bokeh ``Div`` rather than a Markdown pane: Panel's HTML models make every
+    page load MathJax (1.8 MB of JavaScript), which nothing here needs.
+    """
+    return pn.widgets.StaticText(value=html, sizing_mode="stretch_width")
+
+
+def message_html(text: str, ok: bool) -> str:
+    """A one-line verdict in the palette's colours; ``text`` must already be escaped."""
+    return f'<span style="color: {DRAWN_COLOR if ok else ALERT_COLOR}">{text}</span>'
+
+
+def math_pane(text: str = "", **options: object) -> pn.pane.LaTeX:
+    """HTML with ``$…$`` math typeset by KaTeX (not MathJax), in a math font."""
+    return pn.pane.LaTeX(
+        text,
+        renderer="katex",
+        sizing_mode="stretch_width",
+        stylesheets=[static_text("math.css")],
+        **options,
+    )
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def new_figure(name: str, **options: object) -> figure:
+    """A figure with the explorer's defaults: full width, no toolbar and no tools.
+
+    Tools are added where a chart uses them (a hover): each default tool is a
+    model the browser must build and the page never shows.
+    """
+    defaults = {"sizing_mode": "stretch_width", "toolbar_location": None, "tools": ""}
+    return figure(name=name, **{**defaults, **options})
+
+
+def legend_above(fig: figure, legend: Legend | None = None, **style: object) -> Legend:
+    """Move ``legend`` (the figure's own by default) above the plot, in one row."""
+    legend = fig.legend[0] if legend is None else legend
+    legend.update(orientation="horizontal", **style)
+    fig.add_layout(legend, "above")
+    return legend
+
+
+# --------------------------------------------------------------------------- views
+
+
+class View(Viewer):
+    """One tab of the explorer: a view of the session's model.
+
+    Subclasses set ``slug`` (its ``view=`` name in links), ``title`` (the tab) and
+    ``caption`` (what to look for), and are built with ``View(model=…, main=…)``:
+    ``main`` is the session's main chart (its ``bars`` source and ``tau_slider``).
+
+    A view whose settings travel in links lists them in ``link_params``
+    (parameter name -> query name), reads them from a query in
+    :meth:`settings_from_link` and is then built with those settings.
+    """
+
+    slug: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    caption: ClassVar[str] = ""
+    link_params: ClassVar[dict[str, str]] = {}
+
+    model = param.ClassSelector(class_=GumbelSoftmaxModel, constant=True)
+    main = param.Parameter(None, constant=True, doc="The session's main chart.")
+
+    @classmethod
+    def settings_from_link(cls, query: dict[str, str], notices: list[str]) -> dict[str, object]:
+        """The valid values of ``link_params`` in ``query``; each refusal adds a notice."""
+        return {}
+
+    def link_values(self) -> dict[str, str]:
+        """The query entries of this view's settings: ``{query name: text}``."""
+        return {query: str(getattr(self, name)) for name, query in self.link_params.items()}
+
+
+class Worker(param.Parameterized, Generic[T]):
+    """Runs a view's heavy computation in a thread, off the server's event loop.
+
+    ``prepare()`` runs on the event loop, reads the inputs and returns the job,
+    a function of no arguments that runs in a worker thread; ``show(result)``
+    runs on the event loop afterwards. One run at a time. While it runs the
+    ``button`` says ``busy_label`` and it and the ``controls`` are disabled: a
+    label rather than Panel's loading spinner, whose restyling made every run
+    ~100 ms slower to appear. A result whose inputs changed meanwhile
+    (:meth:`invalidate`) is dropped; with ``rerun_stale`` the job then runs
+    again on the new inputs.
+    """
+
+    busy = param.Boolean(False, constant=True, doc="A job is running.")
+
+    def __init__(
+        self,
+        prepare: Callable[[], Callable[[], T]],
+        show: Callable[[T], None],
+        *,
+        button: pn.widgets.Button | None = None,
+        busy_label: str = "Running…",
+        controls: Sequence[pn.widgets.Widget] = (),
+        rerun_stale: bool = False,
+    ) -> None:
+        super().__init__()
+        self._prepare, self._show = prepare, show
+        self._button, self._busy_label, self._controls = button, busy_label, controls
+        self._idle_label = button.label if button is not None else ""
+        self._rerun_stale = rerun_stale
+        self._generation = 0
+
+    async def run(self) -> None:
+        """Run the job now (or, if one is running, leave it to that run)."""
+        if self.busy:
+            return
+        self._set_busy(True)
+        try:
+            while True:
+                generation = self._generation
+                result = await asyncio.to_thread(self._prepare())
+                if generation == self._generation:
+                    self._show(result)
+                    break
+                if not self._rerun_stale:
+                    break
+        finally:
+            self._set_busy(False)
+
+    def invalidate(self) -> None:
+        """The inputs changed: a result now being computed is stale."""
+        self._generation += 1
+
+    def request(self) -> None:
+        """The inputs changed: drop a running result and compute again on the new inputs."""
+        self.invalidate()
+        if not self.busy:
+            pn.state.execute(self.run)
+
+    def _set_busy(self, busy: bool) -> None:
+        with param.edit_constant(self):
+            self.busy = busy
+        if self._button is not None:
+            label = self._busy_label if busy else self._idle_label
+            self._button.param.update(disabled=busy, label=label)
+        for control in self._controls:
+            control.disabled = busy

@@ -1,0 +1,180 @@
+"""The main chart: π and the relaxed sample y per class, its readouts and the τ slider.
+
+Dragging τ is the hottest interaction of the app, so it runs in the browser:
+``static/relax_tau.js`` recomputes y from the log π and g already on the page.
+Python stays the source of truth: it recomputes y itself from the throttled
+slider value, and pushes new data when π or the noise change.
+"""
+
+from __future__ import annotations
+
+import math
+
+import panel as pn
+import param
+from bokeh.models import ColumnDataSource, CustomJSTickFormatter, HoverTool, Range1d
+from bokeh.plotting import figure
+from bokeh.transform import dodge
+from panel.viewable import Viewer
+
+from .. import core
+from ..model import TAU_BOUNDS, GumbelSoftmaxModel
+from .base import (
+    DRAWN_COLOR,
+    PI_COLOR,
+    Y_COLOR,
+    class_labels,
+    legend_above,
+    new_figure,
+    static_text,
+)
+
+LOG10_TAU_BOUNDS = tuple(math.log10(t) for t in TAU_BOUNDS)
+BAR_COLUMNS = ("cls", "pi", "y", "logit", "g")
+
+
+def readout_items(model: GumbelSoftmaxModel) -> list[tuple[str, str]]:
+    """The readouts as (label, value); ``static/relax_tau.js`` renders the same in the browser."""
+    return [
+        ("τ", f"{model.tau:.4f}"),
+        ("drawn class", str(model.drawn_class + 1)),
+        ("max y", f"{model.y.max():.4f}"),
+        ("H(y)", f"{core.entropy(model.y):.3f} nats"),
+        ("H(π)", f"{core.entropy(model.probabilities):.3f} nats"),
+    ]
+
+
+def readout_html(model: GumbelSoftmaxModel) -> str:
+    """The readout line: one chip per number."""
+    return "".join(
+        f'<span class="readout"><b>{label}</b> {value}</span>'
+        for label, value in readout_items(model)
+    )
+
+
+def bar_data(model: GumbelSoftmaxModel) -> dict[str, object]:
+    """The columns of the ``sample-bars`` source, :data:`BAR_COLUMNS`."""
+    return {
+        "cls": class_labels(model.k),
+        "pi": model.probabilities,
+        "y": model.y,
+        "logit": model.logits,
+        "g": model.noise,
+    }
+
+
+def drawn_data(model: GumbelSoftmaxModel) -> dict[str, list]:
+    """The ``drawn-class`` source: the shaded band behind the drawn class."""
+    return {"cls": [str(model.drawn_class + 1)], "top": [1.0]}
+
+
+def tau_formatter() -> CustomJSTickFormatter:
+    """Shows a log10(tau) slider's value as tau itself."""
+    return CustomJSTickFormatter(code="return (10 ** tick).toPrecision(3)")
+
+
+class SampleView(Viewer):
+    """Grouped bars of π and y per class, the drawn class shaded, readouts, the τ slider.
+
+    Its data source is named ``sample-bars`` (columns :data:`BAR_COLUMNS`) so browser
+    tests read exactly what is drawn. The slider moves ``log10_tau``; moving it runs
+    ``static/relax_tau.js`` in the browser, and its throttled value sets ``model.tau``.
+    """
+
+    model = param.ClassSelector(class_=GumbelSoftmaxModel, constant=True)
+    log10_tau = param.Number(0.0, bounds=LOG10_TAU_BOUNDS, doc="log10 of tau.")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.log10_tau = math.log10(self.model.tau)
+        self.bars = ColumnDataSource(name="sample-bars", data=bar_data(self.model))
+        self.drawn = ColumnDataSource(name="drawn-class", data=drawn_data(self.model))
+        self.readouts = pn.widgets.StaticText(
+            value=readout_html(self.model),
+            css_classes=["readouts"],
+            stylesheets=[static_text("readouts.css")],
+            sizing_mode="stretch_width",
+        )
+        self.figure = sample_figure(self.bars, self.drawn, self.model.k)
+        self.tau_slider = pn.widgets.FloatSlider.from_param(
+            self.param.log10_tau,
+            name="Temperature τ (log scale)",
+            step=0.01,
+            throttled=True,
+            format=tau_formatter(),
+            sizing_mode="stretch_width",
+        )
+        self.tau_slider.jscallback(
+            args={"bars": self.bars, "readouts": self.readouts}, value=static_text("relax_tau.js")
+        )
+        self.model.param.watch(self.refresh, ["probabilities", "noise"])
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return pn.Column(
+            self.readouts,
+            pn.pane.Bokeh(self.figure, sizing_mode="stretch_width"),
+            sizing_mode="stretch_width",
+        )
+
+    @param.depends("log10_tau", watch=True)
+    def _tau_from_slider(self) -> None:
+        if math.isclose(math.log10(self.model.tau), self.log10_tau, abs_tol=1e-12):
+            return  # already there: keep tau exactly as set (e.g. 0.3 from a link)
+        low, high = self.model.param.tau.bounds
+        self.model.tau = min(max(10**self.log10_tau, low), high)
+
+    @param.depends("model.tau", watch=True)
+    def _slider_from_tau(self) -> None:
+        target = math.log10(self.model.tau)
+        if not math.isclose(self.log10_tau, target, abs_tol=1e-12):
+            self.log10_tau = target
+
+    def refresh(self, *_events: param.parameterized.Event) -> None:
+        """Push the model's state to the chart (tau changes are drawn by the browser)."""
+        with pn.io.hold():
+            self.figure.x_range.factors = class_labels(self.model.k)
+            self.bars.data = bar_data(self.model)
+            self.drawn.data = drawn_data(self.model)
+            self.readouts.value = readout_html(self.model)
+
+
+def sample_figure(bars: ColumnDataSource, drawn: ColumnDataSource, k: int) -> figure:
+    """Grouped bars of ``pi`` and ``y`` per class from ``bars``, the drawn class
+    (``drawn``) shaded behind them; y axis fixed to [0, 1]."""
+    fig = new_figure(
+        "sample-chart",
+        x_range=class_labels(k),
+        y_range=Range1d(0, 1, bounds=(0, 1)),
+        height=380,
+        x_axis_label="class k",
+        y_axis_label="probability",
+    )
+    fig.vbar(
+        x="cls", top="top", width=0.9, source=drawn, color=DRAWN_COLOR,
+        alpha=0.15, line_alpha=0.6, line_dash="dashed", legend_label="drawn class",
+    )  # fmt: skip
+    pi_bars = fig.vbar(
+        x=dodge("cls", -0.19, range=fig.x_range), top="pi", width=0.36,
+        source=bars, color=PI_COLOR, legend_label="π (true)",
+    )  # fmt: skip
+    y_bars = fig.vbar(
+        x=dodge("cls", 0.19, range=fig.x_range), top="y", width=0.36,
+        source=bars, color=Y_COLOR, legend_label="y (relaxed)",
+    )  # fmt: skip
+    fig.add_tools(
+        HoverTool(
+            renderers=[pi_bars, y_bars],
+            tooltips=[
+                ("class", "@cls"),
+                ("π", "@pi{0.00000}"),
+                ("y", "@y{0.00000}"),
+                ("log π", "@logit{0.0000}"),
+                ("g", "@g{0.0000}"),
+            ],
+        )
+    )
+    fig.xgrid.grid_line_color = None
+    fig.legend.location = "top_left"
+    fig.legend.click_policy = "hide"
+    legend_above(fig)
+    return fig

@@ -1,0 +1,77 @@
+"""The explorer's Python side: one model per session, its views built on demand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import panel as pn
+import pytest
+
+from gumbel_viz import Explorer
+from gumbel_viz.app import VIEWS
+from support.served import server_errors
+
+
+def bars_of(explorer: Explorer) -> dict:
+    return explorer.sample_view.bars.data
+
+
+def test_constructor_passes_k_tau_and_seed_to_a_new_model() -> None:
+    explorer = Explorer(k=3, tau=0.5, seed=4)
+    assert (explorer.model.k, explorer.model.tau, explorer.model.seed) == (3, 0.5, 4)
+    assert explorer.sample_view.log10_tau == pytest.approx(math.log10(0.5))
+
+
+def test_explorers_share_no_state() -> None:
+    first, second = Explorer(seed=1), Explorer(seed=1)
+    assert first.model is not second.model
+    assert first.sample_view.bars is not second.sample_view.bars
+    first.model.param.trigger("resample")
+    np.testing.assert_array_equal(bars_of(second)["pi"], Explorer(seed=1).model.probabilities)
+
+
+def test_server_errors_ignore_a_closed_websocket_but_not_ours() -> None:
+    closed = (
+        "2026-01-01 10:00:00,000 Task exception was never retrieved\nTraceback (most recent"
+        " call last):\n  ...\ntornado.websocket.WebSocketClosedError\n"
+    )
+    ours = "2026-01-01 10:00:01,000 Error running application handler\nTraceback ...\nKeyError"
+    assert server_errors(closed) == []
+    assert len(server_errors(closed + ours)) == 1
+
+
+def test_explorer_renders_as_a_notebook_cell_would() -> None:
+    """``Explorer()`` in Jupyter is rendered through ``__panel__``: check its models."""
+    explorer = Explorer(seed=2)
+    root = pn.panel(explorer).get_root()
+    names = {model.name for model in root.references()}
+    assert {"sample-bars", "sample-chart"} <= names
+    assert explorer.views.keys() == {"about"}  # other views wait until opened
+    explorer.view = "monte-carlo"
+    assert "monte-carlo" in explorer.views
+    assert explorer.tabs.active == [v.slug for v in VIEWS].index("monte-carlo")
+
+
+def test_one_registry_names_every_tab() -> None:
+    explorer = Explorer(seed=2)
+    slugs = [view.slug for view in VIEWS]
+    assert len(set(slugs)) == len(slugs) and all(slugs)
+    assert [explorer.tabs._names[i] for i in range(len(VIEWS))] == [v.title for v in VIEWS]
+    for slug in slugs:
+        explorer.view = slug
+        view = explorer.views[slug]
+        assert view.slug == slug and view.model is explorer.model
+        assert view.main is explorer.sample_view
+        assert explorer.tabs.active == slugs.index(slug)
+
+
+def test_views_settings_from_a_link_reach_the_view_when_it_opens() -> None:
+    explorer = Explorer(seed=2)
+    explorer.apply_link({"n": "1000"})
+    assert "monte-carlo" not in explorer.views and explorer.link_query()["n"] == "1000"
+    explorer.view = "monte-carlo"
+    assert explorer.views["monte-carlo"].n_draws == 1000
+    explorer.apply_link({"n": "1000000"})  # a built view takes it at once
+    assert explorer.views["monte-carlo"].n_draws == 1_000_000
+    assert explorer.link_query()["n"] == "1000000"
