@@ -22,6 +22,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         top = Path(item.fspath).resolve().relative_to(TESTS).parts[0]
         if top in MARKED_DIRECTORIES:
             item.add_marker(top)
+    # Browser tests last: Playwright's sync API keeps an event loop running in this
+    # thread once it has started, and the system tests need asyncio.run().
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
 @pytest.fixture(scope="session")
