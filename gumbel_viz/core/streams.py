@@ -30,6 +30,7 @@ class Stream(IntEnum):
     GRADIENTS = 0x4752
     SIMPLEX = 0x5350
     VERIFY = 0x5646
+    TRAINING = 0x5452
 
 
 def generator(seed: int, index: int = 0, stream: Stream = Stream.MODEL) -> np.random.Generator:
