@@ -118,7 +118,9 @@ class Objective(ABC):
 
     The public methods check their argument's shape and call the unchecked
     ``_value``/``_grad``/``_expected_*`` that subclasses write and that the
-    estimators call on arrays they built themselves.
+    estimators call on arrays they built themselves. ``_value``, ``_grad`` and
+    ``_expected_value`` take leading batch axes (training evaluates every
+    estimator's π at once); ``_expected_grad`` takes one π.
     """
 
     shape: tuple[int, ...]
@@ -336,7 +338,7 @@ class SingleRow(Objective):
         return self.objective._grad(z[..., 0, :])[..., np.newaxis, :]
 
     def _expected_value(self, p: FloatArray) -> FloatArray:
-        return self.objective._expected_value(p[0])
+        return self.objective._expected_value(p[..., 0, :])
 
     def _expected_grad(self, p: FloatArray) -> FloatArray:
         return self.objective._expected_grad(p[0])[np.newaxis]

@@ -11,8 +11,9 @@ Seeds: step t draws from ``generator(seed, t, Stream.TRAINING)``: first the
 Gumbel noise ``g`` of shape ``(n, m, k)``, shared by every estimator (common
 random numbers: at step t each estimator draws ``D = onehot(argmax(θ + g))`` from
 its own θ with the same g), then Gumbel-Rao's conditional samples. A seed
-replays a run bit for bit, and an estimator's run does not depend on which
-others train beside it. The steps call the estimators' unchecked internals
+replays a run bit for bit, and an estimator's θ does not depend on which
+others train beside it (bit for bit; the recorded ``E_π[f]``, one matrix
+product for all of them, to rounding). The steps call the estimators' unchecked internals
 (``estimators._FROM_NOISE``) on arguments checked once, by :func:`training`.
 
 :func:`training` yields a :class:`TrainingResult` every ``report_every`` steps
@@ -166,6 +167,7 @@ class _Plan:
     seed: int
     m: int
     report_every: int
+    optimum: tuple[float, NDArray[np.intp]]
 
 
 def _names(names: Collection[str]) -> tuple[str, ...]:
@@ -207,7 +209,8 @@ def _plan(
         )
     seed = check_integer(seed, "seed", low=0)
     report_every = check_integer(report_every, "report_every", low=1)
-    return _Plan(problem, names, taus, n, float(rate), seed, m, report_every)
+    optimum = problem.objective.optimum()
+    return _Plan(problem, names, taus, n, float(rate), seed, m, report_every, optimum)
 
 
 # --------------------------------------------------------------------------- the run
@@ -253,47 +256,49 @@ def train(
 
 
 def _run(plan: _Plan) -> Iterator[TrainingResult]:
-    """The steps, on the estimators' unchecked internals: :func:`_plan` checked everything."""
-    objective, start = plan.problem.objective, plan.problem.logits.astype(np.float64)
-    optimum = objective.optimum()
-    steps = plan.taus.size
-    theta = {name: start.copy() for name in plan.names}
-    pi = {name: _softmax(start) for name in plan.names}
-    adam = {name: Adam(start.shape, plan.lr) for name in plan.names}
-    expected = {name: np.empty(steps + 1) for name in plan.names}
-    sample = {name: start.argmax(axis=-1) for name in plan.names}
-    for name in plan.names:
-        expected[name][0] = objective._expected_value(pi[name])
-    for t in range(steps):
+    """The steps, on the estimators' unchecked internals: :func:`_plan` checked everything.
+
+    The θ of all estimators are stacked on a leading axis, so that Adam (elementwise),
+    the softmax and the exact objective run once per step for all of them.
+    """
+    objective, start = plan.problem.objective, plan.problem.logits
+    theta = np.repeat(start[np.newaxis], len(plan.names), axis=0)  # (estimators, m, k)
+    pi = _softmax(theta)
+    adam = Adam(theta.shape, plan.lr)
+    expected = np.empty((plan.taus.size + 1, len(plan.names)))
+    expected[0] = objective._expected_value(pi)
+    sample = theta.argmax(axis=-1)
+    grad = np.empty_like(theta)
+    for t, tau in enumerate(plan.taus):
         rng = generator(plan.seed, t, Stream.TRAINING)
         g = sample_gumbel(rng, (plan.n, *start.shape))
-        for name in plan.names:
-            s = _Setting(theta[name], pi[name], objective, float(plan.taus[t]))
-            sample[name] = (theta[name] + g[0]).argmax(axis=-1)
-            grad = _FROM_NOISE[name](s, g, rng, plan.m).sum(axis=0) / plan.n
-            theta[name] = adam[name].step(theta[name], grad)
-            pi[name] = _softmax(theta[name])
-            expected[name][t + 1] = objective._expected_value(pi[name])
-        if (t + 1) % plan.report_every == 0 or t + 1 == steps:
-            yield _result(plan, t + 1, expected, pi, sample, optimum)
+        for i, name in enumerate(plan.names):
+            s = _Setting(theta[i], pi[i], objective, float(tau))
+            grad[i] = _FROM_NOISE[name](s, g, rng, plan.m).sum(axis=0) / plan.n
+        sample = (theta + g[0]).argmax(axis=-1)
+        theta = adam.step(theta, grad)
+        pi = _softmax(theta)
+        expected[t + 1] = objective._expected_value(pi)
+        if (t + 1) % plan.report_every == 0 or t + 1 == plan.taus.size:
+            yield _result(plan, t + 1, expected, pi, sample)
 
 
 def _result(
     plan: _Plan,
     done: int,
-    expected: dict[str, FloatArray],
-    pi: dict[str, FloatArray],
-    sample: dict[str, NDArray[np.intp]],
-    optimum: tuple[float, NDArray[np.intp]],
+    expected: FloatArray,
+    pi: FloatArray,
+    sample: NDArray[np.intp],
 ) -> TrainingResult:
+    names = plan.names
     return TrainingResult(
         problem=plan.problem.name,
-        names=plan.names,
+        names=names,
         steps=plan.taus.size,
         steps_done=done,
         taus=plan.taus.copy(),
-        expected={name: values[: done + 1].copy() for name, values in expected.items()},
-        probabilities={name: value.copy() for name, value in pi.items()},
-        sample={name: value.copy() for name, value in sample.items()},
-        optimum=optimum,
+        expected={name: expected[: done + 1, i].copy() for i, name in enumerate(names)},
+        probabilities={name: pi[i].copy() for i, name in enumerate(names)},
+        sample={name: sample[i].copy() for i, name in enumerate(names)},
+        optimum=plan.optimum,
     )

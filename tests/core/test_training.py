@@ -73,7 +73,11 @@ def test_a_seed_replays_a_run_bit_for_bit_and_another_seed_differs():
 def test_an_estimators_run_does_not_depend_on_the_others_beside_it():
     alone = tr.train(MOLECULE, ["gumbel-rao"], 40, 5, 0.05, 0.5, 7)
     together = tr.train(MOLECULE, ["reinforce", "gumbel-rao", "reinmax"], 40, 5, 0.05, 0.5, 7)
-    np.testing.assert_array_equal(alone.expected["gumbel-rao"], together.expected["gumbel-rao"])
+    name = "gumbel-rao"
+    np.testing.assert_array_equal(alone.probabilities[name], together.probabilities[name])
+    np.testing.assert_array_equal(alone.sample[name], together.sample[name])
+    # E_π[f] of the stacked runs is one matrix product: equal to rounding, not bit for bit.
+    np.testing.assert_allclose(alone.expected[name], together.expected[name], atol=1e-15)
 
 
 def test_every_estimator_sees_the_same_noise_at_a_step():
