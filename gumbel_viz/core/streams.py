@@ -30,6 +30,8 @@ class Stream(IntEnum):
     GRADIENTS = 0x4752
     SIMPLEX = 0x5350
     VERIFY = 0x5646
+    PITFALLS = 0x5046
+    TOP_K = 0x544B
 
 
 def generator(seed: int, index: int = 0, stream: Stream = Stream.MODEL) -> np.random.Generator:
