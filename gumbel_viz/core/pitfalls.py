@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from .density import concrete_log_density
-from .montecarlo import MAX_DRAWS, ChiSquare, chi_square_gof
+from .montecarlo import ChiSquare, chi_square_gof
 from .numbers import short_number
 from .relaxation import (
     gumbel_max,
@@ -40,8 +40,8 @@ from .relaxation import (
     sample_gumbel,
     softmax,
 )
-from .snippets import MAX_CLASSES, State, read_state
-from .validation import check_integer, validate_probabilities, validate_tau
+from .snippets import State, read_probabilities, read_state, read_tau
+from .validation import check_integer
 
 __all__ = [
     "DEFAULT_DRAWS",
@@ -58,8 +58,10 @@ __all__ = [
     "tau_on_logits",
 ]
 
-#: Draws per sampler when the caller does not say: about 20 ms for k = 12.
+#: Draws per sampler when the caller does not say: under 0.15 s at k = 12.
 DEFAULT_DRAWS = 100_000
+#: The most draws a sampler accepts: about 0.3 s at k = 12.
+MAX_DRAWS = 200_000
 
 #: The state a NaN case falls back on when no tau triggers it at the current state
 #: (e.g. noise = -logits, where every logit + g is 0): FACTS.md's pi, fixed noise.
@@ -130,14 +132,6 @@ class Pitfall:
         _read_only(self)
 
 
-def _probabilities(probabilities: ArrayLike) -> FloatArray:
-    p = validate_probabilities(probabilities)
-    if p.ndim != 1:
-        raise ValueError(f"probabilities must be one vector, got shape {p.shape}")
-    check_integer(p.size, "the number of classes k", low=2, high=MAX_CLASSES)
-    return p
-
-
 def _evidence(
     label: str, drawn: NDArray[np.intp], target: FloatArray, target_label: str, pi: FloatArray
 ) -> SamplerEvidence:
@@ -168,7 +162,7 @@ def probabilities_as_logits(
     ValueError
         bad probabilities, k > MAX_CLASSES, n not an integer in [1, MAX_DRAWS].
     """
-    pi = _probabilities(probabilities)
+    pi = read_probabilities(probabilities)
     n = check_integer(n, "number of draws n", low=1, high=MAX_DRAWS)
     g = sample_gumbel(rng, (n, pi.size))
     with np.errstate(divide="ignore"):
@@ -205,11 +199,8 @@ def tau_on_logits(
     ValueError
         bad probabilities or tau, k > MAX_CLASSES, n not in [1, MAX_DRAWS].
     """
-    pi = _probabilities(probabilities)
-    t = validate_tau(tau)
-    if t.ndim != 0:
-        raise ValueError(f"tau must be a single number, got shape {t.shape}")
-    tau = float(t)
+    pi = read_probabilities(probabilities)
+    tau = read_tau(tau)
     n = check_integer(n, "number of draws n", low=1, high=MAX_DRAWS)
     g = sample_gumbel(rng, (n, pi.size))
     with np.errstate(divide="ignore"):

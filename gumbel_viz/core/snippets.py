@@ -24,6 +24,9 @@ Variables every snippet leaves behind, the same in all three:
   ``jax.random.gumbel``); it never overwrites ``y``.
 
 The NumPy snippet imports only NumPy. Nothing here imports PyTorch or JAX.
+
+The ``read_*`` functions check the explorer's inputs (k <= MAX_CLASSES) for this
+module, :mod:`.pitfalls` and :mod:`.topk`.
 """
 
 from __future__ import annotations
@@ -36,9 +39,24 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .numbers import exact_text
-from .validation import as_float_array, as_logits, check_integer, validate_tau
+from .validation import (
+    as_float_array,
+    as_logits,
+    check_integer,
+    validate_probabilities,
+    validate_tau,
+)
 
-__all__ = ["MAX_CLASSES", "Snippet", "State", "read_state", "snippets"]
+__all__ = [
+    "MAX_CLASSES",
+    "Snippet",
+    "State",
+    "read_logits",
+    "read_probabilities",
+    "read_state",
+    "read_tau",
+    "snippets",
+]
 
 #: The most classes a snippet (and a pitfall) is written for: the explorer's k <= 12.
 MAX_CLASSES = 12
@@ -54,21 +72,40 @@ class State(NamedTuple):
     tau: float
 
 
-def read_state(logits: ArrayLike, noise: ArrayLike, tau: ArrayLike) -> State:
-    """Check a state: 2 <= k <= MAX_CLASSES logits, k finite noise values, one tau.
+def read_logits(logits: ArrayLike) -> NDArray[np.float64]:
+    """One row of 2 <= k <= MAX_CLASSES logits as float64, by the rule of ``as_logits``.
 
-    Logits follow :func:`~gumbel_viz.core.validation.as_logits` (``-inf`` allowed,
-    not all of them) and are computed in float64; tau must be one finite number > 0.
+    ``-inf`` (pi = 0) is allowed as long as some logit is finite.
     """
     x = as_logits(logits, ndim=1).astype(np.float64)
     check_integer(x.size, "the number of classes k", low=2, high=MAX_CLASSES)
-    g = as_float_array(noise, "noise")
-    if g.shape != x.shape or not np.isfinite(g).all():
-        raise ValueError(f"noise must be {x.size} finite numbers, got {noise!r}")
+    return x
+
+
+def read_probabilities(probabilities: ArrayLike) -> NDArray[np.float64]:
+    """One vector of 2 <= k <= MAX_CLASSES probabilities, normalised (zeros allowed)."""
+    p = validate_probabilities(probabilities)
+    if p.ndim != 1:
+        raise ValueError(f"probabilities must be one vector, got shape {p.shape}")
+    check_integer(p.size, "the number of classes k", low=2, high=MAX_CLASSES)
+    return p
+
+
+def read_tau(tau: ArrayLike) -> float:
+    """One temperature, finite and > 0."""
     t = validate_tau(tau)
     if t.ndim != 0:
         raise ValueError(f"tau must be a single number, got shape {t.shape}")
-    return State(x, g, float(t))
+    return float(t)
+
+
+def read_state(logits: ArrayLike, noise: ArrayLike, tau: ArrayLike) -> State:
+    """Check a state: :func:`read_logits`, k finite noise values, :func:`read_tau`."""
+    x = read_logits(logits)
+    g = as_float_array(noise, "noise")
+    if g.shape != x.shape or not np.isfinite(g).all():
+        raise ValueError(f"noise must be {x.size} finite numbers, got {noise!r}")
+    return State(x, g, read_tau(tau))
 
 
 @dataclass(frozen=True)

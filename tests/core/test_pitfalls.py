@@ -16,9 +16,9 @@ import pytest
 from gumbel_viz import core
 from gumbel_viz.core import pitfalls
 from gumbel_viz.core.density import concrete_log_density
-from gumbel_viz.core.montecarlo import MAX_DRAWS
 from gumbel_viz.core.pitfalls import (
     EXAMPLE_STATE,
+    MAX_DRAWS,
     density_example,
     nan_sources,
     probabilities_as_logits,
