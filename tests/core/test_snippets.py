@@ -62,7 +62,8 @@ def test_every_snippet_reproduces_y(
         code = snippet.code
         assert code.splitlines()[0] == f"# {FRAMEWORKS[snippet.key]}"
         assert snippet.framework == FRAMEWORKS[snippet.key]
-        tree = ast.parse(code)  # valid Python
+        compile(code, snippet.filename, "exec")  # valid Python, framework or not
+        tree = ast.parse(code)
         assigned = {
             target.id
             for node in ast.walk(tree)

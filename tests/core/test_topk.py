@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import itertools
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -35,6 +38,7 @@ from gumbel_viz.core.topk import (
 PI = np.array([0.1, 0.25, 0.05, 0.4, 0.2])
 P_MIN = 1e-3
 P_REJECT = 1e-30
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def rng(seed: int = 0) -> np.random.Generator:
@@ -329,3 +333,16 @@ def test_max_gumbel_caps_its_sizes() -> None:
         max_gumbel(np.zeros(13), rng(), 10)
     with pytest.raises(ValueError, match="finite"):
         gumbel_ks([0.0, np.inf])
+
+
+def test_the_new_modules_leave_scipy_stats_out() -> None:
+    """scipy.stats costs about 50 MB per server process: scipy.special suffices."""
+    code = (
+        "import sys\n"
+        "import gumbel_viz.core.pitfalls, gumbel_viz.core.snippets, gumbel_viz.core.topk\n"
+        "print('scipy.stats' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
