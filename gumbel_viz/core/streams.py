@@ -31,6 +31,8 @@ class Stream(IntEnum):
     SIMPLEX = 0x5350
     VERIFY = 0x5646
     TRAINING = 0x5452
+    PITFALLS = 0x5046
+    TOP_K = 0x544B
 
 
 def generator(seed: int, index: int = 0, stream: Stream = Stream.MODEL) -> np.random.Generator:
