@@ -22,25 +22,24 @@ from ..views.pipeline import PipelineView
 from ..views.sample import SampleView
 from ..views.simplex import SimplexView
 from ..views.temperature import TemperatureView
+from ..views.tour import TourView
 from ..views.verify import VerifyView
 from .downloads import standalone_html, state_csv
 from .links import LinkState, parse_query
 from .memory import release_memory_soon
 from .page import explorer_page
 
-#: The views, in tab order: the one registry of tabs, slugs and titles.
-VIEWS: tuple[type[View], ...] = (
-    AboutView,
-    PipelineView,
-    TemperatureView,
-    MonteCarloView,
-    DistributionView,
-    SimplexView,
-    GradientView,
-    AnnealingView,
-    VerifyView,
+#: The views in groups, each group one idea: the one registry of tabs, slugs and titles.
+GROUPS: tuple[tuple[str, tuple[type[View], ...]], ...] = (
+    ("Learn", (TourView, AboutView)),
+    ("See", (PipelineView, TemperatureView, SimplexView)),
+    ("Prove", (MonteCarloView, VerifyView)),
+    ("Train", (GradientView, AnnealingView)),
+    ("Use", (DistributionView,)),
 )
+VIEWS: tuple[type[View], ...] = tuple(view for _, views in GROUPS for view in views)
 SLUGS = [view.slug for view in VIEWS]
+GROUP_OF = {view.slug: g for g, (_, views) in enumerate(GROUPS) for view in views}
 
 INTRO = (
     "Drag <b>τ</b> and watch the relaxed sample <b>y</b> = softmax((log π + g)/τ) move "
@@ -60,7 +59,7 @@ class Explorer(Viewer):
     """
 
     model = param.ClassSelector(class_=GumbelSoftmaxModel, constant=True)
-    view = param.Selector(default="about", objects=SLUGS, doc="The open view.")
+    view = param.Selector(default="tour", objects=SLUGS, doc="The open view.")
     shared_probabilities = param.String(
         default="", doc="pi as text when it must travel in a link (custom or kept)."
     )
@@ -78,37 +77,65 @@ class Explorer(Viewer):
         self.views: dict[str, View] = {}
         self._settings: dict[str, dict[str, object]] = {}  # from a link, for unbuilt views
         self._location: pn.io.location.Location | None = None
-        self._tab_bodies = {slug: pn.Column(sizing_mode="stretch_width") for slug in SLUGS}
-        self.tabs = pn.Tabs(
-            *[(view.title, self._tab_bodies[view.slug]) for view in VIEWS],
+        self._bodies = {slug: pn.Column(sizing_mode="stretch_width") for slug in SLUGS}
+        self.tabs = self._view_tabs()
+        self.group_tabs = pn.Tabs(
+            *[(title, tabs) for (title, _), tabs in zip(GROUPS, self.tabs, strict=True)],
             dynamic=True,
-            active=SLUGS.index(self.view),
             sizing_mode="stretch_width",
             stylesheets=[static_text("tabs.css")],
+            css_classes=["view-groups"],
         )
-        self._open(self.view)
-        self.tabs.param.watch(self._view_from_tab, "active")
+        self._show_view()
+        self.group_tabs.param.watch(self._view_from_group, "active")
+        for tabs in self.tabs:
+            tabs.param.watch(self._view_from_tab, "active")
         self.model.param.watch(self._share_probabilities, ["probabilities", "pinned"])
 
-    def _open(self, slug: str) -> None:
-        if slug in self.views:
-            return
-        cls = VIEWS[SLUGS.index(slug)]
-        view = cls(model=self.model, main=self.sample_view, **self._settings.pop(slug, {}))
-        self.views[slug] = view
-        self._tab_bodies[slug].objects = [view]
-        if self._location is not None:
-            self._follow_view_in_url(view)
+    def _view_tabs(self) -> list[pn.Tabs]:
+        """One row of tabs per group, each tab's body empty until its view opens."""
+        return [
+            pn.Tabs(
+                *[(view.title, self._bodies[view.slug]) for view in views],
+                dynamic=True,
+                sizing_mode="stretch_width",
+                stylesheets=[static_text("tabs.css")],
+            )
+            for _, views in GROUPS
+        ]
+
+    def build_view(self, slug: str) -> View:
+        """The view ``slug``, built (once, with any settings from the link) if need be."""
+        if slug not in self.views:
+            cls = VIEWS[SLUGS.index(slug)]
+            settings = self._settings.pop(slug, {})
+            view = cls(model=self.model, main=self.sample_view, session=self, **settings)
+            self.views[slug] = view
+            self._bodies[slug].objects = [view]
+            if self._location is not None:
+                self._follow_view_in_url(view)
+        return self.views[slug]
 
     # ------------------------------------------------------------------ syncing
 
+    def _view_from_group(self, event: param.parameterized.Event) -> None:
+        """A group opened: show the view its row of tabs last showed."""
+        tabs = self.tabs[event.new]
+        self.view = GROUPS[event.new][1][tabs.active].slug
+
     def _view_from_tab(self, event: param.parameterized.Event) -> None:
-        self.view = SLUGS[event.new]
+        group = self.group_tabs.active
+        if event.obj is self.tabs[group]:
+            self.view = GROUPS[group][1][event.new].slug
 
     @param.depends("view", watch=True)
-    def _tab_from_view(self) -> None:
-        self._open(self.view)
-        self.tabs.active = SLUGS.index(self.view)
+    def _show_view(self) -> None:
+        self.build_view(self.view)
+        group = GROUP_OF[self.view]
+        views = [view.slug for view in GROUPS[group][1]]
+        with pn.io.hold():
+            self.tabs[group].active = views.index(self.view)
+            self.group_tabs.active = group
 
     def _share_probabilities(self, *_events: param.parameterized.Event) -> None:
         pinned = self.model.pinned
@@ -265,7 +292,9 @@ class Explorer(Viewer):
         )
 
     def _main(self) -> pn.Column:
-        return pn.Column(prose(INTRO), self.sample_view, self.tabs, sizing_mode="stretch_width")
+        return pn.Column(
+            prose(INTRO), self.sample_view, self.group_tabs, sizing_mode="stretch_width"
+        )
 
     def __panel__(self) -> pn.viewable.Viewable:
         return pn.Row(

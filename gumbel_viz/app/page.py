@@ -35,6 +35,7 @@ def explorer_page(sidebar: pn.viewable.Viewable, main: pn.viewable.Viewable) -> 
     )
     page.add_variable("dark", dark)
     page.add_variable("page_css", static_text("page.css"))
+    page.add_variable("page_js", static_text("page.js"))
     page.add_variable("favicon", favicon_url())
     page.add_panel("sidebar", sidebar)
     page.add_panel("main", main)

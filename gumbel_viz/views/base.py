@@ -111,8 +111,9 @@ class View(Viewer):
     """One tab of the explorer: a view of the session's model.
 
     Subclasses set ``slug`` (its ``view=`` name in links), ``title`` (the tab) and
-    ``caption`` (what to look for), and are built with ``View(model=…, main=…)``:
-    ``main`` is the session's main chart (its ``bars`` source and ``tau_slider``).
+    ``caption`` (what to look for), and are built with ``View(model=…, main=…,
+    session=…)``: ``main`` is the session's main chart (its ``bars`` source and
+    ``tau_slider``), ``session`` the explorer, for a view that opens others (the tour).
 
     A view whose settings travel in links lists them in ``link_params``
     (parameter name -> query name), reads them from a query in
@@ -126,6 +127,7 @@ class View(Viewer):
 
     model = param.ClassSelector(class_=GumbelSoftmaxModel, constant=True)
     main = param.Parameter(None, constant=True, doc="The session's main chart.")
+    session = param.Parameter(None, constant=True, doc="The session's explorer.")
 
     @classmethod
     def settings_from_link(cls, query: dict[str, str], notices: list[str]) -> dict[str, object]:

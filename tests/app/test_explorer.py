@@ -10,6 +10,7 @@ import pytest
 
 from gumbel_viz import Explorer
 from gumbel_viz.app import VIEWS
+from gumbel_viz.app.explorer import GROUPS
 from support.served import server_errors
 
 
@@ -47,23 +48,43 @@ def test_explorer_renders_as_a_notebook_cell_would() -> None:
     root = pn.panel(explorer).get_root()
     names = {model.name for model in root.references()}
     assert {"sample-bars", "sample-chart"} <= names
-    assert explorer.views.keys() == {"about"}  # other views wait until opened
+    assert explorer.views.keys() == {"tour"}  # other views wait until opened
     explorer.view = "monte-carlo"
     assert "monte-carlo" in explorer.views
-    assert explorer.tabs.active == [v.slug for v in VIEWS].index("monte-carlo")
+    assert shown_slug(explorer) == "monte-carlo"
+
+
+def shown_slug(explorer: Explorer) -> str:
+    """The view whose tab the page shows: the active tab of the active group."""
+    group = explorer.group_tabs.active
+    return GROUPS[group][1][explorer.tabs[group].active].slug
 
 
 def test_one_registry_names_every_tab() -> None:
     explorer = Explorer(seed=2)
     slugs = [view.slug for view in VIEWS]
     assert len(set(slugs)) == len(slugs) and all(slugs)
-    assert [explorer.tabs._names[i] for i in range(len(VIEWS))] == [v.title for v in VIEWS]
+    assert explorer.group_tabs._names == [title for title, _ in GROUPS]
+    for (_, views), tabs in zip(GROUPS, explorer.tabs, strict=True):
+        assert tabs._names == [view.title for view in views]
     for slug in slugs:
         explorer.view = slug
         view = explorer.views[slug]
         assert view.slug == slug and view.model is explorer.model
         assert view.main is explorer.sample_view
-        assert explorer.tabs.active == slugs.index(slug)
+        assert shown_slug(explorer) == slug
+
+
+def test_clicking_a_group_shows_its_last_view_and_a_tab_its_view() -> None:
+    explorer = Explorer(seed=2)
+    see = [title for title, _ in GROUPS].index("See")
+    explorer.group_tabs.active = see  # as a click in the browser does
+    assert explorer.view == GROUPS[see][1][0].slug
+    explorer.tabs[see].active = 2
+    assert explorer.view == GROUPS[see][1][2].slug
+    explorer.group_tabs.active = 0
+    explorer.group_tabs.active = see
+    assert explorer.view == GROUPS[see][1][2].slug  # where the group was left
 
 
 def test_views_settings_from_a_link_reach_the_view_when_it_opens() -> None:
