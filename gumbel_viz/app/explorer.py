@@ -16,13 +16,14 @@ from ..views.about import AboutView
 from ..views.annealing import AnnealingView
 from ..views.base import View, prose, static_text
 from ..views.distribution import DistributionView
-from ..views.gradients import GradientView
+from ..views.estimators import EstimatorsView
 from ..views.monte_carlo import MonteCarloView
 from ..views.pipeline import PipelineView
 from ..views.sample import SampleView
 from ..views.simplex import SimplexView
 from ..views.temperature import TemperatureView
 from ..views.tour import TourView
+from ..views.training import TrainingView
 from ..views.verify import VerifyView
 from .downloads import standalone_html, state_csv
 from .links import LinkState, parse_query
@@ -34,7 +35,7 @@ GROUPS: tuple[tuple[str, tuple[type[View], ...]], ...] = (
     ("Learn", (TourView, AboutView)),
     ("See", (PipelineView, TemperatureView, SimplexView)),
     ("Prove", (MonteCarloView, VerifyView)),
-    ("Train", (GradientView, AnnealingView)),
+    ("Train", (EstimatorsView, TrainingView, AnnealingView)),
     ("Use", (DistributionView,)),
 )
 VIEWS: tuple[type[View], ...] = tuple(view for _, views in GROUPS for view in views)

@@ -15,6 +15,8 @@ from ..model import DRAW_BOUNDS, K_BOUNDS, SEED_BOUNDS, TAU_BOUNDS
 from ..views.base import View
 
 MAX_VALUE_CHARS = 2000
+#: Views that were renamed: old links still open them.
+RENAMED = {"gradients": "estimators"}
 
 
 @dataclass
@@ -52,8 +54,9 @@ def parse_query(query: dict[str, str], views: Sequence[type[View]]) -> LinkState
         if settings := view.settings_from_link(query, notices):
             state.settings[view.slug] = settings
     if "view" in query:
-        if query["view"] in {view.slug for view in views}:
-            state.view = query["view"]
+        slug = RENAMED.get(query["view"], query["view"])
+        if slug in {view.slug for view in views}:
+            state.view = slug
         else:
             notices.append(f"view={query['view']!r} is not a view here; ignored")
     if query.get("p"):

@@ -7,9 +7,12 @@ kept; log space wherever a probability can underflow; ``ValueError`` naming the
 offending value for bad input.
 
 Modules: :mod:`.relaxation` (the Gumbel-Softmax itself), :mod:`.density` (the
-Concrete density), :mod:`.montecarlo`, :mod:`.gradients`, :mod:`.annealing`,
-:mod:`.verify` (the oracles), :mod:`.streams` (seeded random streams),
-:mod:`.numbers` (parsing and formatting), :mod:`.validation`.
+Concrete density), :mod:`.montecarlo`, :mod:`.objectives` and :mod:`.estimators`
+(gradient estimators of a discrete choice), :mod:`.training`, :mod:`.annealing`,
+:mod:`.topk` (Gumbel-top-k and the max-Gumbel), :mod:`.pitfalls`,
+:mod:`.snippets` (the state as code), :mod:`.verify` (the oracles),
+:mod:`.streams` (seeded random streams), :mod:`.numbers` (parsing and
+formatting), :mod:`.validation`.
 """
 
 from .relaxation import (

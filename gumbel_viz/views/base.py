@@ -4,7 +4,9 @@ the helper that runs heavy work off the server's event loop."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import math
+import time
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from importlib.resources import files
 from typing import ClassVar, Generic, TypeVar
@@ -144,32 +146,36 @@ class Worker(param.Parameterized, Generic[T]):
 
     ``prepare()`` runs on the event loop, reads the inputs and returns the job,
     a function of no arguments that runs in a worker thread; ``show(result)``
-    runs on the event loop afterwards. One run at a time. While it runs the
-    ``button`` says ``busy_label`` and it and the ``controls`` are disabled: a
-    label rather than Panel's loading spinner, whose restyling made every run
-    ~100 ms slower to appear. A result whose inputs changed meanwhile
-    (:meth:`invalidate`) is dropped; with ``rerun_stale`` the job then runs
-    again on the new inputs.
+    runs on the event loop afterwards. A job that returns a generator streams:
+    each value it yields is computed in the thread and shown, at most once per
+    ``interval`` seconds (the last always), until it ends or :meth:`stop` is
+    pressed. One run at a time. While it runs the ``button`` says ``busy_label``
+    and it and the ``controls`` are disabled: a label rather than Panel's loading
+    spinner, whose restyling made every run ~100 ms slower to appear. A result
+    whose inputs changed meanwhile (:meth:`invalidate`) is dropped; with
+    ``rerun_stale`` the job then runs again on the new inputs.
     """
 
     busy = param.Boolean(False, constant=True, doc="A job is running.")
 
     def __init__(
         self,
-        prepare: Callable[[], Callable[[], T]],
+        prepare: Callable[[], Callable[[], T | Iterator[T]]],
         show: Callable[[T], None],
         *,
         button: pn.widgets.Button | None = None,
         busy_label: str = "Running…",
         controls: Sequence[pn.widgets.Widget] = (),
         rerun_stale: bool = False,
+        interval: float = 0.1,
     ) -> None:
         super().__init__()
         self._prepare, self._show = prepare, show
         self._button, self._busy_label, self._controls = button, busy_label, controls
         self._idle_label = button.label if button is not None else ""
-        self._rerun_stale = rerun_stale
+        self._rerun_stale, self._interval = rerun_stale, interval
         self._generation = 0
+        self._stopping = False
 
     async def run(self) -> None:
         """Run the job now (or, if one is running, leave it to that run)."""
@@ -180,13 +186,39 @@ class Worker(param.Parameterized, Generic[T]):
             while True:
                 generation = self._generation
                 result = await asyncio.to_thread(self._prepare())
+                if isinstance(result, Iterator):
+                    result = await self._stream(result, generation)
                 if generation == self._generation:
-                    self._show(result)
+                    if result is not _NOTHING:
+                        self._show(result)
                     break
                 if not self._rerun_stale:
                     break
         finally:
+            self._stopping = False
             self._set_busy(False)
+
+    async def _stream(self, values: Iterator[T], generation: int) -> T | object:
+        """Draw each value in the thread; show them as they come, throttled."""
+        last, shown_at = _NOTHING, -math.inf
+        try:
+            while not self._stopping and generation == self._generation:
+                value = await asyncio.to_thread(next, values, _NOTHING)
+                if value is _NOTHING:
+                    break
+                last = value
+                if time.monotonic() - shown_at >= self._interval:
+                    self._show(value)
+                    shown_at = time.monotonic()
+        finally:
+            if close := getattr(values, "close", None):  # a generator: end it now
+                close()
+        return last
+
+    def stop(self) -> None:
+        """End a streaming job after the value it is computing; that value is shown."""
+        if self.busy:
+            self._stopping = True
 
     def invalidate(self) -> None:
         """The inputs changed: a result now being computed is stale."""
@@ -206,3 +238,6 @@ class Worker(param.Parameterized, Generic[T]):
             self._button.param.update(disabled=busy, label=label)
         for control in self._controls:
             control.disabled = busy
+
+
+_NOTHING = object()  # a stream that yielded nothing yet

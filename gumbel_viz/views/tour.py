@@ -95,9 +95,10 @@ STEPS = (
     Step(
         "Why gradients flow",
         "y = softmax((log π + g)/τ) is a smooth function of log π for fixed noise, so "
-        "gradients flow through it. The estimator lab compares that pathwise gradient "
-        "with REINFORCE, which needs no relaxation, at every τ.",
-        "Open <b>Train → Gradients</b> and let its sweep finish.",
+        "gradients flow through it. The estimator lab compares that pathwise gradient, "
+        "and its straight-through cousins, with REINFORCE, which needs no relaxation, "
+        "at every τ.",
+        "Open <b>Train → Estimators</b> and let its sweep finish.",
     ),
 )
 
@@ -260,7 +261,7 @@ class TourView(View):
         return result
 
     def _gradient_sweep_done(self) -> bool:
-        view = self.session.views.get("gradients") if self.session is not None else None
+        view = self.session.views.get("estimators") if self.session is not None else None
         return getattr(view, "result", None) is not None
 
     # ------------------------------------------------------------------ actions
@@ -273,7 +274,7 @@ class TourView(View):
             4: lambda: setattr(self.model, "tau", 2 * HOT),
             5: self._sweep_tau,
             6: self._reveal,
-            7: lambda: setattr(self.session, "view", "gradients"),
+            7: lambda: setattr(self.session, "view", "estimators"),
         }
         self.message.value = ""
         with pn.io.hold():

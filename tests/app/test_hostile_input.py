@@ -10,6 +10,7 @@ and no user text is evaluated or shown unescaped.
 from __future__ import annotations
 
 import ast
+import asyncio
 import functools
 import html
 import logging
@@ -28,7 +29,7 @@ from hypothesis import strategies as st
 from gumbel_viz import core
 from gumbel_viz.app import VIEWS, Explorer
 from gumbel_viz.app.links import MAX_VALUE_CHARS, parse_query
-from gumbel_viz.core import density, gradients, montecarlo
+from gumbel_viz.core import density, estimators, montecarlo, objectives, training
 from gumbel_viz.core.annealing import MAX_UPDATES
 from gumbel_viz.core.numbers import MAX_INPUT_CHARS, parse_numbers
 from gumbel_viz.model import (
@@ -41,10 +42,17 @@ from gumbel_viz.model import (
 from gumbel_viz.views.annealing import AnnealingView
 from gumbel_viz.views.base import static_text
 from gumbel_viz.views.distribution import DistributionView
-from gumbel_viz.views.gradients import MAX_ABS_C, MAX_C_CHARS, TAUS, GradientView, parse_c
+from gumbel_viz.views.estimators import (
+    MAX_TEXT,
+    TAUS,
+    EstimatorsView,
+    coefficients_of,
+    parse_matrix,
+)
 from gumbel_viz.views.monte_carlo import DRAW_CHOICES, MonteCarloView
 from gumbel_viz.views.sample import SampleView
 from gumbel_viz.views.simplex import BINARY_SAMPLES, CLOUD_SIZE, GRID_RESOLUTION
+from gumbel_viz.views.training import TrainingView
 from support.served import ROOT
 
 PACKAGE = ROOT / "gumbel_viz"
@@ -502,86 +510,114 @@ def test_parse_numbers_returns_numbers_or_names_the_problem(text: str, minus_inf
         assert minus_inf or v != -math.inf
 
 
-# --------------------------------------------------------------------------- gradients
+# --------------------------------------------------------------------------- estimators
 
 
 @functools.cache
-def shared_gradient_view(k: int) -> tuple[GradientView, dict[str, pn.widgets.Widget]]:
+def shared_estimators_view(k: int) -> tuple[EstimatorsView, dict[str, pn.widgets.Widget]]:
     """One view per k, reset by each example: building one takes ~0.3 s."""
-    view = GradientView(model=GumbelSoftmaxModel(seed=4, k=k), n_estimates=20)
+    model = GumbelSoftmaxModel(seed=4, k=k)
+    view = EstimatorsView(model=model, main=SampleView(model=model))
     w = widgets_of(view.__panel__())
     return view, {
-        "preset": w["Payoff c"],
-        "c": w["c (comma-separated)"],
-        "n_samples": w["Draws per estimate"],
+        "preset": w["Objective f"],
+        "b": w["b: f = ½ zᵀAz + bᵀz"],
+        "A": w["A (one row per line)"],
+        "n": w["Draws per estimate"],
     }
 
 
-def c_text(k: int) -> st.SearchStrategy[str]:
+def b_text(k: int) -> st.SearchStrategy[str]:
     big = st.floats(-1e12, 1e12).map(repr)
-    big_c = st.lists(big, min_size=k, max_size=k).map(", ".join)
-    return typed_text(k) | big_c
+    return typed_text(k) | st.lists(big, min_size=k, max_size=k).map(", ".join)
 
 
-def assert_gradient_view_valid(view: GradientView) -> None:
+def a_text(k: int) -> st.SearchStrategy[str]:
+    row = st.lists(st.floats(-10, 10).map(repr), min_size=k, max_size=k).map(", ".join)
+    symmetric = st.just("\n".join(", ".join("1" if i == j else "0" for j in range(k))
+                                   for i in range(k)))  # fmt: skip
+    return symmetric | st.lists(row, min_size=1, max_size=k + 1).map("\n".join) | any_text
+
+
+def assert_estimators_view_valid(view: EstimatorsView) -> None:
     k = view.model.k
-    assert view.c.shape == (k,) and np.isfinite(view.c).all()
-    assert np.abs(view.c).max() <= MAX_ABS_C
-    assert view.n_samples in (1, 10, 100)
-    for name, column in view.at_tau_source.data.items():
+    assert view.objective.k == k
+    a, b = coefficients_of(view.objective)
+    assert np.isfinite(a).all() and np.isfinite(b).all()
+    assert max(np.abs(a).max(), np.abs(b).max()) <= objectives.MAX_ENTRY
+    assert view.n in (1, 10, 100)
+    for name, column in view.at_tau.data.items():
         if name != "cls":
             assert np.isfinite(np.asarray(column, dtype=float)).all(), name
-    for column in view.sweep_source.data.values():
-        assert np.isfinite(np.asarray(column, dtype=float)).all()
 
 
 @SHORT_FUZZ
 @given(data=st.data())
-def test_gradient_inputs_apply_or_refuse_with_a_message(data: st.DataObject) -> None:
-    view, widgets = shared_gradient_view(data.draw(st.integers(2, 5), label="k"))
+def test_estimator_inputs_apply_or_refuse_with_a_message(data: st.DataObject) -> None:
+    view, widgets = shared_estimators_view(data.draw(st.integers(2, 5), label="k"))
     model = view.model
-    view.param.update(preset=GradientView.param.preset.default, n_samples=1)
+    view.param.update(preset=EstimatorsView.param.preset.default, n=1)
     for _ in range(data.draw(st.integers(1, 3))):
-        kind = data.draw(st.sampled_from(["c", "c", "preset", "n_samples"]))
-        if kind == "c":
-            text, c_before = data.draw(c_text(model.k), label="c"), view.c.copy()
-            send(widgets["c"], value=text)
-            try:
-                c = parse_c(text, model.k)
-            except ValueError:
-                assert "c not changed: " in view.message.value
-                assert "<" not in view.message.value.split(">", 1)[1].rsplit("<", 1)[0]
-                np.testing.assert_array_equal(view.c, c_before)
-            else:
-                np.testing.assert_array_equal(view.c, c)
+        kind = data.draw(st.sampled_from(["b", "A", "preset", "n"]))
+        before = coefficients_of(view.objective)
+        if kind in ("b", "A"):
+            text = data.draw(b_text(model.k) if kind == "b" else a_text(model.k), label=kind)
+            send(widgets[kind], value=text)
+            if "f not changed: " in view.message.value:
+                inner = view.message.value.split(">", 1)[1].rsplit("<", 1)[0]
+                assert "<" not in inner  # the user's text is escaped
+                for old, new in zip(before, coefficients_of(view.objective), strict=True):
+                    np.testing.assert_array_equal(old, new)
         elif kind == "preset":
-            send(
-                widgets["preset"],
-                value=data.draw(
-                    st.sampled_from([*gradients.PRESETS, "custom", "nope"]) | junk, label="preset"
-                ),
-            )
+            choices = [*objectives.PRESETS, "nope"]
+            send(widgets["preset"], value=data.draw(st.sampled_from(choices) | junk))
         else:
-            send(widgets["n_samples"], active=data.draw(st.integers(-2, 5) | junk))
-        assert_gradient_view_valid(view)
+            send(widgets["n"], active=data.draw(st.integers(-2, 5) | junk))
+        assert_estimators_view_valid(view)
         assert_model_valid(model)
 
 
-def test_c_beyond_its_bound_is_refused() -> None:
-    # c = 1e200 used to overflow the squared errors of the sweep to inf.
-    with pytest.raises(ValueError, match="between"):
-        parse_c("1e200, 0", 2)
-    assert parse_c(f"{MAX_ABS_C:g}, -{MAX_ABS_C:g}", 2).tolist() == [MAX_ABS_C, -MAX_ABS_C]
-    result = gradients.sweep(
-        np.log([0.5, 0.5]),
-        np.array([MAX_ABS_C, -MAX_ABS_C]),
-        TAUS,
-        10,
-        20,
+def test_a_coefficient_beyond_its_bound_is_refused() -> None:
+    # c = 1e200 once overflowed the squared errors of the sweep to inf.
+    model = GumbelSoftmaxModel(seed=4, k=2)
+    view = EstimatorsView(model=model, main=SampleView(model=model))
+    send(widgets_of(view.__panel__())["b: f = ½ zᵀAz + bᵀz"], value="1e200, 0")
+    assert "f not changed" in view.message.value and "1e+06" in view.message.value
+    objective = objectives.Linear([objectives.MAX_ENTRY, -objectives.MAX_ENTRY])
+    result = estimators.sweep(
+        np.log([0.5, 0.5]), objective, TAUS, list(estimators.ESTIMATORS), 10, 20,
         np.random.default_rng(0),
-    )
-    for metrics in result.metrics.values():
-        assert all(np.isfinite(v).all() for v in metrics.values())
+    )  # fmt: skip
+    for curve in result.curves.values():
+        assert np.isfinite([curve.mse, curve.bias2, curve.variance]).all()
+
+
+TRAINING_INPUTS = {"steps": "steps", "draws per step n": "n_draws", "learning rate": "lr",
+                   "seed": "train_seed"}  # fmt: skip
+
+
+@functools.cache
+def shared_training_view() -> tuple[TrainingView, dict[str, pn.widgets.Widget]]:
+    model = GumbelSoftmaxModel(seed=1)
+    view = TrainingView(model=model, main=SampleView(model=model))
+    return view, widgets_of(view.__panel__())
+
+
+@FUZZ
+@given(data=st.data())
+def test_training_inputs_stay_in_bounds(data: st.DataObject) -> None:
+    view, widgets = shared_training_view()
+    for _ in range(data.draw(st.integers(1, 4))):
+        label = data.draw(st.sampled_from([*TRAINING_INPUTS, "Problem"]))
+        if label == "Problem":
+            value = data.draw(st.sampled_from([*objectives.PROBLEMS, "nope"]) | junk)
+        else:
+            value = data.draw(st.integers(-10, 10**7) | any_float | junk, label=label)
+        send(widgets[label], value=value)
+        for name in TRAINING_INPUTS.values():
+            low, high = view.param[name].bounds
+            assert low <= getattr(view, name) <= high, name
+        assert view.problem in objectives.PROBLEMS
 
 
 # -------------------------------------------------------------- Monte Carlo, annealing
@@ -699,12 +735,15 @@ def test_every_user_controlled_size_is_capped() -> None:
             np.zeros(3), 1.0, montecarlo.MAX_DRAWS + 1, np.random.default_rng(0)
         )
     assert K_BOUNDS == (2, 12) and GumbelSoftmaxModel.param.k.bounds == K_BOUNDS
-    n_samples = GradientView.param.n_samples.objects
-    n_estimates = GradientView.param.n_estimates
-    assert n_estimates.constant  # no widget may raise it from its default
-    assert max(n_samples) * n_estimates.default * TAUS.size <= gradients.MAX_WORK
+    from gumbel_viz.views.estimators import runs_for
+
+    for n in EstimatorsView.param.n.objects:  # the sampled ones at k = 12: GS, ST-GS, Gumbel-Rao
+        assert n * runs_for(n) * TAUS.size * 12 * (1 + 1 + 11) <= estimators.MAX_SWEEP_WORK
     with pytest.raises(ValueError, match="too much work"):
-        gradients.sweep(np.zeros(3), np.ones(3), TAUS, 1000, 1000, np.random.default_rng(0))
+        estimators.sweep(np.zeros(3), objectives.Linear(np.ones(3)), TAUS, ["gumbel-softmax"],
+                         1000, 1000, np.random.default_rng(0))  # fmt: skip
+    steps, n = TrainingView.param.steps.bounds[1], TrainingView.param.n_draws.bounds[1]
+    assert steps <= training.MAX_STEPS and n <= training.MAX_TRAINING_DRAWS
     assert GRID_RESOLUTION <= density.MAX_RESOLUTION
     with pytest.raises(ValueError):
         density.ternary_grid(density.MAX_RESOLUTION + 1)
@@ -717,7 +756,7 @@ def test_every_user_controlled_size_is_capped() -> None:
     ("parse", "cap"),
     [
         (lambda text: parse_numbers(text), MAX_INPUT_CHARS),
-        (lambda text: parse_c(text, 2), MAX_C_CHARS),
+        (lambda text: parse_matrix(text, 2), MAX_TEXT),
     ],
 )
 def test_text_longer_than_its_cap_is_refused_unread(parse: Callable, cap: int) -> None:
@@ -728,8 +767,10 @@ def test_text_longer_than_its_cap_is_refused_unread(parse: Callable, cap: int) -
 def test_text_inputs_tell_the_browser_their_caps() -> None:
     editor = widgets_of(DistributionView(model=GumbelSoftmaxModel()).__panel__())
     assert editor["One number per class"].max_length == MAX_INPUT_CHARS
-    gradient = widgets_of(GradientView(model=GumbelSoftmaxModel(), n_estimates=2).__panel__())
-    assert gradient["c (comma-separated)"].max_length == MAX_C_CHARS
+    model = GumbelSoftmaxModel()
+    lab = widgets_of(EstimatorsView(model=model, main=SampleView(model=model)).__panel__())
+    assert lab["b: f = ½ zᵀAz + bᵀz"].max_length == MAX_TEXT
+    assert lab["A (one row per line)"].max_length == MAX_TEXT
 
 
 def test_a_huge_link_value_is_cut_before_it_is_parsed() -> None:
@@ -805,3 +846,11 @@ def test_the_compiled_script_is_the_shipped_file() -> None:
     (callback,) = [cb for cb in callbacks if "relax" in cb.args]
     assert callback.args["relax"] == (PACKAGE / "static" / "relax_tau.js").read_text()
     assert callback.args["relax"] == static_text("relax_tau.js")
+
+
+def test_a_training_run_too_big_is_refused_with_a_message() -> None:
+    view, _ = shared_training_view()
+    view.param.update(steps=10_000, n_draws=100, names=list(estimators.ESTIMATORS))
+    asyncio.run(view.run())
+    assert "too much work" in view.status.value and view.result is None
+    assert not view.worker.busy

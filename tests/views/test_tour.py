@@ -1,0 +1,123 @@
+"""The tour: each step's check ticks from the session's real state; Show me does the task."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+
+from gumbel_viz import Explorer
+from gumbel_viz.views.tour import STEPS, TALLY_DRAWS, TourView
+
+
+@pytest.fixture
+def tour() -> TourView:
+    return Explorer(seed=1).views["tour"]
+
+
+def ticked(tour: TourView) -> list[bool]:
+    return [ok for ok, _ in tour.checks()]
+
+
+def test_a_first_visitor_lands_on_step_one_with_nothing_done(tour: TourView) -> None:
+    assert tour.session.view == "tour" and tour.step == 1 and tour.done == []
+    assert ticked(tour) == [False] * len(STEPS)
+    assert f"Step 1 of {len(STEPS)}" in tour.heading.value and tour.back.disabled
+
+
+def test_the_tasks_tick_from_the_real_controls(tour: TourView) -> None:
+    model = tour.model
+    for _ in range(3):
+        model.param.trigger("resample")
+    assert tour.done == [1]
+    model.keep_probabilities = True
+    pi = model.probabilities.copy()
+    for _ in range(TALLY_DRAWS):
+        model.param.trigger("resample")
+    np.testing.assert_array_equal(model.probabilities, pi)
+    assert tour.done == [1, 2] and tour.tally.sum() == TALLY_DRAWS
+    np.testing.assert_array_equal(tour.tally_source.data["freq"], tour.tally / TALLY_DRAWS)
+    model.tau = 0.03
+    assert 3 in tour.done
+    model.tau = 7.0
+    assert {3, 4} <= set(tour.done) and 5 in tour.done  # 0.03 and 7 with one noise draw
+
+
+def test_reordering_needs_one_noise_draw(tour: TourView) -> None:
+    tour.model.tau = 0.05
+    tour.model.tau = 1.0
+    tour.model.param.trigger("resample")  # new noise: start again, at τ = 1
+    tour.model.tau = 3.0
+    assert 5 not in tour.done
+    tour.model.tau = 0.05
+    assert 5 in tour.done
+
+
+def test_predict_then_reveal(tour: TourView) -> None:
+    tour.step = 6
+    tour._show_me()
+    assert "Predict first" in tour.message.value and 6 not in tour.done
+    tour.prediction = "yes"
+    asyncio.run(tour._run_monte_carlo())
+    assert 6 in tour.done and tour.model.tau == 1.0
+    assert tour.session.view == "tour"  # the tour stays in view
+    assert "You predicted E[y] = π" in tour.status.value and "E[y] is not π" in tour.status.value
+
+
+def test_show_me_does_every_task(tour: TourView) -> None:
+    for step in (1, 2, 3, 4, 5):
+        tour.step = step
+        tour._show_me()
+        assert step in tour.done, step
+    tour.step = 7
+    tour._show_me()
+    assert tour.session.view == "estimators"
+    asyncio.run(tour.session.views["estimators"].recompute())
+    tour.session.view = "tour"
+    tour._refresh()
+    assert 7 in tour.done
+
+
+def test_back_next_keys_and_restart(tour: TourView) -> None:
+    tour.next.clicks += 1
+    assert tour.step == 2
+    tour.keys.data = {"key": ["ArrowRight"], "time": [1]}
+    assert tour.step == 3
+    tour.keys.data = {"key": ["ArrowLeft"], "time": [2]}
+    assert tour.step == 2
+    tour.session.view = "about"  # keys move the tour only when it shows
+    tour.keys.data = {"key": ["ArrowRight"], "time": [3]}
+    assert tour.step == 2
+    tour.model.param.trigger("resample")
+    tour.restart.clicks += 1
+    assert tour.step == 1 and tour.done == [] and tour.resamples == 0
+
+
+def test_a_link_names_the_step() -> None:
+    explorer = Explorer(seed=1)
+    explorer.apply_link({"view": "tour", "step": "4"})
+    assert explorer.views["tour"].step == 4
+    assert explorer.link_query()["step"] == "4"
+    notices: list[str] = []
+    assert TourView.settings_from_link({"step": "99"}, notices) == {"step": len(STEPS)}
+    assert notices and TourView.settings_from_link({"step": "x"}, []) == {}
+
+
+@pytest.mark.parametrize(
+    "probabilities",
+    [[0.2] * 5, [1.0, 0, 0, 0, 0], [0.5, 0, 0.3, 0.2, 0]],
+    ids=["uniform", "one sure class", "zeros"],
+)
+def test_the_reveal_is_true_in_every_state(probabilities: list[float]) -> None:
+    tour = Explorer(seed=1).views["tour"]
+    tour.model.set_probabilities(probabilities)
+    tour.step, tour.prediction = 6, "no"
+    asyncio.run(tour._run_monte_carlo())
+    text = tour.status.value
+    if probabilities[0] == 1.0:
+        assert "E[y] = π exactly" in text
+    elif probabilities[0] == 0.2:
+        assert "E[y] = π here, by symmetry" in text
+    else:
+        assert "E[y] is not π" in text and "uniform over the 3 classes" in text
