@@ -33,6 +33,7 @@ def screenshot(
     query: str = "",
     url: str | None = None,
     full_page: bool = False,
+    wait_for: str = "",
 ) -> list[str]:
     """Save a screenshot of the page at ``query``; return its console errors."""
     with _app(url) as base, sync_playwright() as playwright:
@@ -45,6 +46,8 @@ def screenshot(
         params = [p for p in (query, "theme=dark" if dark else "") if p]
         page.goto(base + ("?" + "&".join(params) if params else ""))
         page.wait_for_function(f"() => ({BARS_READY})() && Bokeh.documents[0].is_idle")
+        if wait_for:
+            page.wait_for_function(wait_for, timeout=60_000)
         page.screenshot(path=path, full_page=full_page)
         browser.close()
     return errors
@@ -59,9 +62,17 @@ def main() -> None:
     parser.add_argument("--full-page", action="store_true")
     parser.add_argument("--query", default="", help="e.g. view=pipeline&seed=1")
     parser.add_argument("--url", help="a running app, e.g. http://localhost:5006/app")
+    parser.add_argument("--wait-for", default="", help="a JS condition to wait for first")
     args = parser.parse_args()
     errors = screenshot(
-        args.out, args.width, args.height, args.dark, args.query, args.url, args.full_page
+        args.out,
+        args.width,
+        args.height,
+        args.dark,
+        args.query,
+        args.url,
+        args.full_page,
+        args.wait_for,
     )
     for error in errors:
         print("page error:", error)

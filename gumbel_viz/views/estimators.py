@@ -20,6 +20,7 @@ from bokeh.models import (
     BasicTicker,
     ColorBar,
     ColumnDataSource,
+    GlyphRenderer,
     HoverTool,
     Legend,
     LegendItem,
@@ -32,7 +33,7 @@ from bokeh.plotting import figure
 from bokeh.transform import dodge
 
 from ..core import estimators, objectives
-from ..core.numbers import format_numbers, parse_numbers, short_number
+from ..core.numbers import parse_numbers, short_number
 from ..core.streams import DEFAULT_SEED, Stream, generator
 from .base import (
     INK_COLOR,
@@ -60,6 +61,7 @@ def runs_for(n: int) -> int:
 
 NAMES = tuple(estimators.ESTIMATORS)
 METRICS = {"MSE": "mse", "bias²": "bias2", "variance": "variance"}
+SWEEP_COLUMNS = ("mse", "bias2", "variance", "floor", "bias2_shown")
 #: Bias² below this is "exactly 0" (rounding): no point on the log axis.
 ZERO = 1e-20
 CUSTOM = "custom (type the coefficients)"
@@ -128,13 +130,13 @@ class EstimatorsView(View):
 
     Data sources (named, so browser tests read what is drawn):
 
-    * ``estimator-sweep``: ``tau`` (:data:`TAUS`) and, per estimator name
-      ``e`` of :data:`NAMES` in the sweep, ``e_mse``, ``e_bias2``, ``e_variance``
-      and ``e_floor`` (2 standard errors of the Monte Carlo bias², 0 where exact):
-      the values of :func:`estimators.sweep`, as computed. Empty until the first sweep.
-    * ``estimator-curves``: what the chart draws for the chosen metric: ``tau``,
-      ``e`` (the metric, NaN where bias² is within its noise floor or exactly 0)
-      and ``e_floor``.
+    * ``estimator-sweep``: ``tau`` (:data:`TAUS`) and, per estimator name ``e`` of
+      :data:`NAMES`: ``e_mse``, ``e_bias2``, ``e_variance`` (the values of
+      :func:`estimators.sweep`, as computed), ``e_floor`` (2 standard errors of the
+      Monte Carlo bias², NaN where exact) and ``e_bias2_shown`` (bias² where it is
+      above its floor and not exactly 0, else NaN: what the log chart can honestly
+      draw). All NaN for an estimator not in the sweep; empty until the first sweep.
+      The chart draws the column of the chosen metric.
     * ``estimator-at-tau``: per class ``cls``, ``exact`` (the exact gradient) and,
       per estimator, one n-draw estimate at the current τ.
     * ``hard-forward`` (``cls, forward``) and ``hard-jacobian`` (``row, col, value``):
@@ -162,8 +164,9 @@ class EstimatorsView(View):
         self._last_preset = self.preset
         self.objective = self._preset_objective()
         self.result: estimators.SweepResult | None = None
-        self.sweep_source = ColumnDataSource(name="estimator-sweep", data={"tau": []})
-        self.curves = ColumnDataSource(name="estimator-curves", data=self._empty_curves())
+        self.sweep_source = ColumnDataSource(name="estimator-sweep", data=_empty_sweep())
+        self.lines: dict[str, list[GlyphRenderer]] = {}
+        self.floors: list[GlyphRenderer] = []
         self.at_tau = ColumnDataSource(name="estimator-at-tau", data=self._at_tau_data())
         self.forward = ColumnDataSource(name="hard-forward", data={"cls": [], "forward": []})
         self.jacobian = ColumnDataSource(
@@ -251,7 +254,7 @@ class EstimatorsView(View):
         a, b = coefficients_of(self.objective)
         self._syncing = True
         try:
-            self.b_text, self.a_text = format_numbers(b), format_matrix(a)
+            self.b_text, self.a_text = ", ".join(map(short_number, b)), format_matrix(a)
         finally:
             self._syncing = False
 
@@ -366,61 +369,57 @@ class EstimatorsView(View):
 
     # ------------------------------------------------------------------ showing
 
-    def _empty_curves(self) -> dict[str, list]:
-        data: dict[str, list] = {"tau": []}
-        for name in NAMES:
-            data[name], data[f"{name}_floor"] = [], []
-        return data
-
     @param.depends("metric", watch=True)
     def _on_metric(self) -> None:
-        if self.result is not None:
-            self.curves.data = self._curve_data(self.result)
-
-    def _curve_data(self, result: estimators.SweepResult) -> dict[str, object]:
-        metric = METRICS[self.metric]
-        data: dict[str, object] = {"tau": result.taus}
-        for name in NAMES:
-            curve = result.curves.get(name)
-            if curve is None:
-                data[name] = data[f"{name}_floor"] = np.full(result.taus.size, np.nan)
-                continue
-            values = getattr(curve, metric).astype(float)
-            floor = 2 * curve.bias2_se
-            if metric == "bias2":
-                hidden = (values <= floor) | (values <= ZERO)
-                values = np.where(hidden, np.nan, values)
-                data[f"{name}_floor"] = np.where(curve.exact, np.nan, floor)
-            else:
-                data[f"{name}_floor"] = np.full(result.taus.size, np.nan)
-            data[name] = values
-        return data
+        """Draw another column of the same source: no figure is rebuilt."""
+        column = METRICS[self.metric] + ("_shown" if self.metric == "bias²" else "")
+        with pn.io.hold():
+            for name, renderers in self.lines.items():
+                for renderer in renderers:
+                    renderer.glyph.y = f"{name}_{column}"
+            for floor in self.floors:
+                floor.visible = self.metric == "bias²"
+            if self.result is not None:
+                self._fit_y_range()
 
     def _sweep_data(self, result: estimators.SweepResult) -> dict[str, object]:
         data: dict[str, object] = {"tau": result.taus}
-        for name, curve in result.curves.items():
+        missing = np.full(result.taus.size, np.nan)
+        for name in NAMES:
+            curve = result.curves.get(name)
+            if curve is None:
+                for column in SWEEP_COLUMNS:
+                    data[f"{name}_{column}"] = missing
+                continue
+            floor = 2 * curve.bias2_se
+            hidden = (curve.bias2 <= floor) | (curve.bias2 <= ZERO)
             data[f"{name}_mse"] = curve.mse
             data[f"{name}_bias2"] = curve.bias2
             data[f"{name}_variance"] = curve.variance
-            data[f"{name}_floor"] = 2 * curve.bias2_se
+            data[f"{name}_floor"] = missing if curve.exact else floor
+            data[f"{name}_bias2_shown"] = np.where(hidden, np.nan, curve.bias2)
         return data
+
+    def _fit_y_range(self) -> None:
+        data = self.sweep_source.data
+        column = METRICS[self.metric] + ("_shown" if self.metric == "bias²" else "")
+        names = [name for name in NAMES if name in self.result.curves]
+        columns = [f"{n}_{column}" for n in names]
+        if self.metric == "bias²":
+            columns += [f"{n}_floor" for n in names]
+        shown = np.concatenate([np.asarray(data[c], dtype=float) for c in columns])
+        shown = shown[np.isfinite(shown) & (shown > 0)]
+        if shown.size:
+            self.sweep_figure.y_range.update(start=shown.min() / 3, end=shown.max() * 3)
 
     def _show(self, result: estimators.SweepResult | None) -> None:
         if result is None:
             self.status.value = "Choose at least one estimator."
             return
-        curves = self._curve_data(result)
-        shown = np.concatenate(
-            [np.asarray(curves[n], dtype=float) for n in result.curves]
-            + [np.asarray(curves[f"{n}_floor"], dtype=float) for n in result.curves]
-        )
-        shown = shown[np.isfinite(shown) & (shown > 0)]
         with pn.io.hold():
             self.result = result
             self.sweep_source.data = self._sweep_data(result)
-            self.curves.data = curves
-            if shown.size:
-                self.sweep_figure.y_range.update(start=shown.min() / 3, end=shown.max() * 3)
+            self._fit_y_range()
             self.status.value = self._status_html(result)
             self.costs.value = self._costs_html(result)
 
@@ -524,15 +523,19 @@ class EstimatorsView(View):
         for name in NAMES:
             color, dash = STYLE[name]
             line = fig.line(
-                x="tau", y=name, source=self.curves, line_color=color, line_dash=dash,
-                line_width=2.5,
+                x="tau", y=f"{name}_mse", source=self.sweep_source, line_color=color,
+                line_dash=dash, line_width=2.5,
             )  # fmt: skip
-            dots = fig.scatter(x="tau", y=name, source=self.curves, color=color, size=5)
+            dots = fig.scatter(
+                x="tau", y=f"{name}_mse", source=self.sweep_source, color=color, size=5
+            )
             floor = fig.line(
-                x="tau", y=f"{name}_floor", source=self.curves, line_color=color,
-                line_dash="dotted", line_width=1.2, line_alpha=0.8,
+                x="tau", y=f"{name}_floor", source=self.sweep_source, line_color=color,
+                line_dash="dotted", line_width=1.2, line_alpha=0.8, visible=False,
             )  # fmt: skip
-            items.append(LegendItem(label=estimators.LABELS[name], renderers=[line, dots, floor]))
+            self.lines[name] = [line, dots]
+            self.floors.append(floor)
+            items.append(LegendItem(label=estimators.LABELS[name], renderers=[line, dots]))
         fig.add_layout(self.marker)
         legend = Legend(items=items, click_policy="hide", ncols=4, label_text_font_size="12px")
         legend_above(fig, legend)
@@ -592,3 +595,7 @@ class EstimatorsView(View):
         )
         jacobian.grid.visible = False
         return forward, jacobian
+
+
+def _empty_sweep() -> dict[str, list]:
+    return {"tau": [], **{f"{n}_{c}": [] for n in NAMES for c in SWEEP_COLUMNS}}

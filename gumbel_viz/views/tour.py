@@ -182,6 +182,8 @@ class TourView(View):
         m.watch(self._on_draw, ["noise", "probabilities"])
         m.watch(self._on_tau, "tau")
         self.keys.on_change("data", self._on_key)  # sent by static/page.js
+        # An argument of a browser callback puts the source in the page for page.js.
+        self.next.js_on_click(args={"keys": self.keys}, code="")
 
     def _on_key(self, _attr: str, _old: object, new: dict) -> None:
         showing = self.session is None or self.session.view == self.slug
@@ -344,7 +346,8 @@ class TourView(View):
                 self.status.value += self._reveal_html()
             self.tally_source.data = self._tally_data()
             self.tally_figure.x_range.factors = class_labels(self.model.k)
-            self.tally_pane.visible = self.step == 2
+            # The figure, not its pane: Panel's Bokeh pane cannot toggle its own visibility.
+            self.tally_figure.visible = self.step == 2
             self.predict_row.visible = self.step == 6
             self.back.disabled = self.step == 1
             self.next.disabled = self.step == len(STEPS)

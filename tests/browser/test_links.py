@@ -261,13 +261,16 @@ def test_simplex_view_follows_k_and_offers_a_switch(page: Page, app_url: str) ->
     wait_for_query(page, k="3")
 
 
-def test_gradient_view_fills_its_sweep(page: Page, app_url: str) -> None:
+def test_an_old_gradients_link_opens_the_estimator_lab_and_fills_its_sweep(
+    page: Page, app_url: str
+) -> None:
     open_app(page, f"{app_url}?view=gradients&seed=4")
-    read_sweep = """() => { const s = Bokeh.documents[0].get_model_by_name('gradient-sweep');
-      return s === null || s.data.tau === undefined ? 0 : s.data.tau.length }"""
-    page.wait_for_function(f"() => ({read_sweep})() > 0", timeout=30_000)
+    wait_for_query(page, view="estimators")
+    read_sweep = """() => { const s = Bokeh.documents[0].get_model_by_name('estimator-sweep');
+      return s === null ? 0 : s.data.tau.length }"""
+    page.wait_for_function(f"() => ({read_sweep})() > 0", timeout=60_000)
     mse = page.evaluate(
-        "() => Array.from(Bokeh.documents[0].get_model_by_name('gradient-sweep')"
+        "() => Array.from(Bokeh.documents[0].get_model_by_name('estimator-sweep')"
         ".data.reinforce_mse)"
     )
     assert np.isfinite(mse).all() and min(mse) > 0

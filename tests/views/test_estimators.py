@@ -45,29 +45,40 @@ def test_sweep_source_is_the_cores_sweep(swept: EstimatorsView) -> None:
         curve = expected.curves[name]
         np.testing.assert_array_equal(data[f"{name}_mse"], curve.mse)
         np.testing.assert_array_equal(data[f"{name}_bias2"], curve.bias2)
-        np.testing.assert_array_equal(data[f"{name}_floor"], 2 * curve.bias2_se)
+        if curve.exact:
+            assert np.isnan(data[f"{name}_floor"]).all()
+        else:
+            np.testing.assert_array_equal(data[f"{name}_floor"], 2 * curve.bias2_se)
     assert not swept.worker.busy and swept.button.label == "Recompute"
 
 
 def test_bias_within_its_noise_floor_is_not_drawn(swept: EstimatorsView) -> None:
     """The old lab drew Monte Carlo noise as a bias² that *rose* as τ → 0."""
+    data = swept.sweep_source.data
+    gs, floor = np.asarray(data["gumbel-softmax_bias2_shown"]), data["gumbel-softmax_floor"]
+    bias2 = np.asarray(data["gumbel-softmax_bias2"])
+    assert np.isnan(gs[bias2 <= floor]).all() and (bias2 <= floor).any()
+    drawn = ~np.isnan(gs)
+    np.testing.assert_array_equal(gs[drawn], bias2[drawn])
+    assert (gs[drawn] > floor[drawn]).all()
+    # REINFORCE is exactly unbiased: nothing to draw; exact curves have no floor.
+    assert np.isnan(np.asarray(data["reinforce_bias2_shown"], dtype=float)).all()
+    assert np.isnan(np.asarray(data["reinforce_floor"], dtype=float)).all()
+    # Plain straight-through is biased for this quadratic f: drawn at every τ.
+    assert np.isfinite(np.asarray(data["straight-through_bias2_shown"], dtype=float)).all()
+
+
+def test_the_metric_switches_the_drawn_column_not_the_figure(swept: EstimatorsView) -> None:
+    figure = swept.sweep_figure
     swept.metric = "bias²"
     try:
-        curves, sweep = swept.curves.data, swept.sweep_source.data
-        gs, floor = np.asarray(curves["gumbel-softmax"]), np.asarray(sweep["gumbel-softmax_floor"])
-        bias2 = np.asarray(sweep["gumbel-softmax_bias2"])
-        assert np.isnan(gs[bias2 <= floor]).all() and (bias2 <= floor).any()
-        drawn = ~np.isnan(gs)
-        np.testing.assert_array_equal(gs[drawn], bias2[drawn])
-        assert (gs[drawn] > floor[drawn]).all()
-        # Exact curves draw no floor; REINFORCE is exactly unbiased: nothing drawn.
-        assert np.isnan(np.asarray(curves["reinforce_floor"], dtype=float)).all()
-        assert np.isnan(np.asarray(curves["reinforce"], dtype=float)).all()
-        # Plain straight-through is biased for this quadratic f: drawn, at every τ.
-        assert np.isfinite(np.asarray(curves["straight-through"], dtype=float)).all()
+        assert swept.sweep_figure is figure
+        assert swept.lines["reinmax"][0].glyph.y == "reinmax_bias2_shown"
+        assert all(floor.visible for floor in swept.floors)
     finally:
         swept.metric = "MSE"
-    assert np.isfinite(np.asarray(swept.curves.data["gumbel-softmax"], dtype=float)).all()
+    assert swept.lines["reinmax"][0].glyph.y == "reinmax_mse"
+    assert not any(floor.visible for floor in swept.floors)
 
 
 def test_status_says_what_variance_is_and_what_is_exact(swept: EstimatorsView) -> None:
@@ -158,8 +169,10 @@ def test_every_edge_state_sweeps_to_finite_numbers(probabilities: list[float]) -
     view.model.set_probabilities(probabilities)
     view.n = 10
     asyncio.run(view.recompute())
-    for name, column in view.sweep_source.data.items():
-        assert np.isfinite(np.asarray(column, dtype=float)).all(), name
+    for name in view.result.curves:
+        for metric in ("mse", "bias2", "variance"):
+            column = view.sweep_source.data[f"{name}_{metric}"]
+            assert np.isfinite(np.asarray(column, dtype=float)).all(), (name, metric)
     for name, column in view.at_tau.data.items():
         if name != "cls":
             assert np.isfinite(np.asarray(column, dtype=float)).all(), name
