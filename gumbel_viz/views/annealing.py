@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from ..core.annealing import MAX_UPDATES, anneal_schedule, update_interval
 from ..model import TAU_BOUNDS
-from .base import ALERT_COLOR, PI_COLOR, View, new_figure, prose, static_text
+from .base import ALERT_COLOR, PI_COLOR, View, controls_row, new_figure, prose, static_text
 
 CAPTION = (
     "Training often starts warm and cools: τ(t) = max(τ_min, τ₀·exp(−r·t)), "
@@ -119,7 +119,7 @@ class AnnealingView(View):
         ]
         return pn.Column(
             prose(self.caption),
-            pn.Row(*numbers, sizing_mode="stretch_width"),
+            controls_row(*numbers, sizing_mode="stretch_width"),
             self.note,
             self.play,
             pn.pane.Bokeh(self.figure, sizing_mode="stretch_width"),

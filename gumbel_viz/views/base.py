@@ -74,6 +74,12 @@ def message_html(text: str, ok: bool) -> str:
     return f'<span style="color: {DRAWN_COLOR if ok else ALERT_COLOR}">{text}</span>'
 
 
+def controls_row(*objects: pn.viewable.Viewable, **options: object) -> pn.FlexBox:
+    """A row of controls that wraps onto more lines on a narrow screen (no page scroll)."""
+    defaults = {"flex_wrap": "wrap", "align_items": "flex-end", "sizing_mode": "stretch_width"}
+    return pn.FlexBox(*objects, **{**defaults, **options})
+
+
 def math_pane(text: str = "", **options: object) -> pn.pane.LaTeX:
     """HTML with ``$…$`` math typeset by KaTeX (not MathJax), in a math font."""
     return pn.pane.LaTeX(

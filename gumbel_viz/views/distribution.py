@@ -10,7 +10,7 @@ import param
 
 from .. import core
 from ..core.numbers import MAX_INPUT_CHARS, format_numbers, parse_numbers, short_number
-from .base import View, message_html, prose
+from .base import View, controls_row, message_html, prose
 
 CAPTION = (
     "Type your own π, or its logits, one number per class. Adding the same "
@@ -101,7 +101,7 @@ class DistributionView(View):
                 sizing_mode="stretch_width",
             ),
             pn.widgets.Button.from_param(self.param.apply, name="Apply", color="primary"),
-            pn.Row(
+            controls_row(
                 pn.widgets.FloatInput.from_param(self.param.shift, name="c", width=120),
                 pn.widgets.Button.from_param(
                     self.param.apply_shift, name="Shift all logits by c", align="end"

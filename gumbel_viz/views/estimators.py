@@ -41,6 +41,7 @@ from .base import (
     View,
     Worker,
     class_labels,
+    controls_row,
     legend_above,
     message_html,
     new_figure,
@@ -203,21 +204,21 @@ class EstimatorsView(View):
         )  # fmt: skip
         return pn.Column(
             prose(self.caption),
-            pn.Row(
+            controls_row(
                 pn.widgets.Select.from_param(self.param.preset, name="Objective f", width=260),
                 pn.widgets.TextInput.from_param(
                     self.param.b_text, name="b: f = ½ zᵀAz + bᵀz", width=300, max_length=MAX_TEXT
                 ),
                 quadratic,
             ),
-            pn.Row(
+            controls_row(
                 pn.widgets.CheckButtonGroup.from_param(
                     self.param.names,
                     options={estimators.LABELS[n]: n for n in NAMES},
                     name="Estimators",
                 ),
             ),
-            pn.Row(
+            controls_row(
                 pn.widgets.RadioButtonGroup.from_param(self.param.n, name="Draws per estimate"),
                 pn.widgets.RadioButtonGroup.from_param(self.param.metric, name="Show"),
                 self.button,
@@ -234,7 +235,7 @@ class EstimatorsView(View):
                 "the relaxed y, which does change with τ: drag τ and watch."
             ),
             self.hard_note,
-            pn.Row(
+            controls_row(
                 pn.pane.Bokeh(self.forward_figure),
                 pn.pane.Bokeh(self.jacobian_figure),
                 sizing_mode="stretch_width",

@@ -30,6 +30,7 @@ from .base import (
     class_color,
     class_dash,
     class_labels,
+    controls_row,
     legend_above,
     new_figure,
     prose,
@@ -341,7 +342,7 @@ class MonteCarloView(View):
     # ------------------------------------------------------------------ building
 
     def _make_layout(self) -> pn.Column:
-        controls = pn.Row(
+        controls = controls_row(
             self.draws_widget,
             self.button,
             self.download,

@@ -21,7 +21,7 @@ from bokeh.plotting import figure
 from .. import core
 from ..core import density
 from ..core.streams import DEFAULT_SEED, Stream, generator
-from .base import DRAWN_COLOR, INK_COLOR, PI_COLOR, Y_COLOR, View, new_figure, prose
+from .base import DRAWN_COLOR, INK_COLOR, PI_COLOR, Y_COLOR, View, controls_row, new_figure, prose
 
 #: Lattice resolution of the ternary heatmap: GRID_RESOLUTION (n + 1) / 2 cells.
 GRID_RESOLUTION = 100
@@ -99,7 +99,7 @@ class SimplexView(View):
         self.content = pn.Column(sizing_mode="stretch_width")
         self._ternary_pane: pn.pane.Bokeh | None = None
         self._binary_pane: pn.pane.Bokeh | None = None
-        self._switch: pn.Row | None = None
+        self._switch: pn.FlexBox | None = None
         self.model.param.watch(self._update, ["k", "tau", "probabilities", "noise"])
         self._update()
 
@@ -205,13 +205,13 @@ class SimplexView(View):
             self._binary_pane = pn.pane.Bokeh(self._binary_figure(), sizing_mode="stretch_width")
         return self._binary_pane
 
-    def _switch_buttons(self) -> pn.Row:
+    def _switch_buttons(self) -> pn.FlexBox:
         if self._switch is None:
             to3 = pn.widgets.Button(label="Use k = 3", color="primary")
             to2 = pn.widgets.Button(label="Use k = 2")
             to3.on_click(lambda _event: self.model.param.update(k=3))
             to2.on_click(lambda _event: self.model.param.update(k=2))
-            self._switch = pn.Row(to3, to2)
+            self._switch = controls_row(to3, to2)
         return self._switch
 
     def _ternary_figure(self) -> figure:

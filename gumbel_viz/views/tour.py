@@ -27,10 +27,12 @@ from .base import (
     PI_COLOR,
     View,
     class_labels,
+    controls_row,
     legend_above,
     message_html,
     new_figure,
     prose,
+    static_text,
 )
 from .monte_carlo import mean_sentence
 
@@ -138,7 +140,9 @@ class TourView(View):
         self.heading = prose("")
         self.text = prose("")
         self.status = prose("")
-        self.progress = prose("")
+        self.progress = pn.widgets.StaticText(
+            value="", stylesheets=[static_text("tour.css")], sizing_mode="stretch_width"
+        )
         self.message = prose("")
         self.back = pn.widgets.Button(label="◀ Back", width=90)
         self.show_me = pn.widgets.Button(label="Show me", color="primary", width=110)
@@ -150,7 +154,7 @@ class TourView(View):
         self.run_mc = pn.widgets.Button(label="Run the Monte Carlo at τ = 1", width=240)
         self.tally_figure = self._make_tally_figure()
         self.tally_pane = pn.pane.Bokeh(self.tally_figure, sizing_mode="stretch_width")
-        self.predict_row = pn.Row(self.predict, self.run_mc)
+        self.predict_row = controls_row(self.predict, self.run_mc)
         self._wire()
         self._refresh()
 
@@ -162,7 +166,7 @@ class TourView(View):
             self.status,
             self.predict_row,
             self.tally_pane,
-            pn.Row(self.back, self.show_me, self.next, self.restart),
+            controls_row(self.back, self.show_me, self.next, self.restart),
             self.message,
             sizing_mode="stretch_width",
             css_classes=["tour"],
@@ -352,13 +356,23 @@ class TourView(View):
             self.back.disabled = self.step == 1
             self.next.disabled = self.step == len(STEPS)
 
+    def _dot_classes(self, n: int) -> str:
+        return " ".join(
+            [
+                "tour-dot",
+                *(["done"] if n in self.done else []),
+                *(["current"] if n == self.step else []),
+            ]
+        )
+
     def _progress_html(self) -> str:
         items = "".join(
-            f'<span class="tour-dot" title="{html.escape(s.title)}">'
+            f'<span class="{self._dot_classes(n)}" title="Step {n}: {html.escape(s.title)}">'
             f"{'✓' if n in self.done else n}</span>"
             for n, s in enumerate(STEPS, start=1)
         )
-        return f'<div class="tour-progress">{items}</div>'
+        label = f"Tour progress: {len(self.done)} of {len(STEPS)} steps done"
+        return f'<div class="tour-progress" role="img" aria-label="{label}">{items}</div>'
 
     def _make_tally_figure(self) -> figure:
         fig = new_figure(

@@ -41,6 +41,7 @@ from .base import (
     View,
     Worker,
     class_labels,
+    controls_row,
     legend_above,
     message_html,
     new_figure,
@@ -202,11 +203,11 @@ class TrainingView(View):
         ]
         return pn.Column(
             prose(self.caption),
-            pn.Row(*settings, sizing_mode="stretch_width"),
+            controls_row(*settings, sizing_mode="stretch_width"),
             pn.widgets.CheckButtonGroup.from_param(
                 p.names, options={estimators.LABELS[n]: n for n in NAMES}, name="Estimators"
             ),
-            pn.Row(
+            controls_row(
                 pn.widgets.RadioButtonGroup.from_param(p.tau_mode, name="τ"),
                 self.train_button,
                 self.stop_button,
@@ -214,7 +215,7 @@ class TrainingView(View):
             ),
             self.status,
             pn.pane.Bokeh(self.curve_figure, sizing_mode="stretch_width"),
-            pn.Row(
+            controls_row(
                 pn.widgets.Select.from_param(
                     p.shown,
                     options={estimators.LABELS[n]: n for n in NAMES},
