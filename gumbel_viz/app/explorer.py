@@ -87,7 +87,6 @@ class Explorer(Viewer):
             stylesheets=[static_text("tabs.css")],
             css_classes=["view-groups"],
         )
-        self._show_view()
         self.group_tabs.param.watch(self._view_from_group, "active")
         for tabs in self.tabs:
             tabs.param.watch(self._view_from_tab, "active")
@@ -293,6 +292,7 @@ class Explorer(Viewer):
         )
 
     def _main(self) -> pn.Column:
+        self._show_view()  # built now, not before a link has chosen the view
         return pn.Column(
             prose(INTRO), self.sample_view, self.group_tabs, sizing_mode="stretch_width"
         )

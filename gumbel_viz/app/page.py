@@ -14,6 +14,9 @@ from panel.theme import DarkTheme, DefaultTheme, Native
 
 from ..views.base import static_text
 
+#: Scripts of the whole page, for models that may join the document at any time.
+PAGE_SCRIPTS = ("page.js", "highlight.js", "main_chart.js")
+
 
 def favicon_url() -> str:
     """The favicon as a ``data:`` URL (no request, no 404)."""
@@ -35,7 +38,7 @@ def explorer_page(sidebar: pn.viewable.Viewable, main: pn.viewable.Viewable) -> 
     )
     page.add_variable("dark", dark)
     page.add_variable("page_css", static_text("page.css"))
-    page.add_variable("page_js", static_text("page.js"))
+    page.add_variable("page_js", ";\n".join(static_text(f) for f in PAGE_SCRIPTS))
     page.add_variable("favicon", favicon_url())
     page.add_panel("sidebar", sidebar)
     page.add_panel("main", main)

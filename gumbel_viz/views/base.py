@@ -13,7 +13,7 @@ from typing import ClassVar, Generic, TypeVar
 
 import panel as pn
 import param
-from bokeh.models import Legend
+from bokeh.models import ColumnDataSource, CustomJS, HoverTool, Legend
 from bokeh.plotting import figure
 from panel.viewable import Viewer
 
@@ -92,6 +92,32 @@ def math_pane(text: str = "", **options: object) -> pn.pane.LaTeX:
 
 
 # --------------------------------------------------------------------------- figures
+
+#: Sources with this tag take part in linked highlighting (``static/highlight.js``).
+BY_CLASS = "by-class"
+#: How a renderer of a class source draws the highlighted class: outlined, opaque.
+HIGHLIGHT = {"hover_line_color": INK_COLOR, "hover_line_width": 3, "hover_alpha": 1.0}
+HIGHLIGHT_LINE = {"hover_line_width": 6, "hover_line_alpha": 1.0}
+
+
+def class_source(name: str, data: dict[str, object]) -> ColumnDataSource:
+    """A named source of one row per class (column ``cls``: "1" … "k"), highlightable."""
+    return ColumnDataSource(name=name, data=data, tags=[BY_CLASS])
+
+
+def follow_class_hover(fig: figure, tooltips: list[tuple[str, str]] | None = None,
+                       renderers: list | None = None) -> HoverTool:  # fmt: skip
+    """Pointing at a class in ``fig`` highlights it in every chart (in the browser)."""
+    hover = HoverTool(
+        tooltips=tooltips,
+        renderers=renderers if renderers is not None else "auto",
+        callback=CustomJS(code="window.gsxHover && window.gsxHover(cb_data)"),
+    )
+    fig.add_tools(hover)
+    fig.js_on_event(
+        "mouseleave", CustomJS(code="window.gsxHighlight && window.gsxHighlight(null)")
+    )
+    return hover
 
 
 def new_figure(name: str, **options: object) -> figure:

@@ -36,12 +36,15 @@ from ..core import estimators, objectives
 from ..core.numbers import parse_numbers, short_number
 from ..core.streams import DEFAULT_SEED, Stream, generator
 from .base import (
+    HIGHLIGHT,
     INK_COLOR,
     MUTED_COLOR,
     View,
     Worker,
     class_labels,
+    class_source,
     controls_row,
+    follow_class_hover,
     legend_above,
     message_html,
     new_figure,
@@ -168,7 +171,7 @@ class EstimatorsView(View):
         self.sweep_source = ColumnDataSource(name="estimator-sweep", data=_empty_sweep())
         self.lines: dict[str, list[GlyphRenderer]] = {}
         self.floors: list[GlyphRenderer] = []
-        self.at_tau = ColumnDataSource(name="estimator-at-tau", data=self._at_tau_data())
+        self.at_tau = class_source("estimator-at-tau", self._at_tau_data())
         self.forward = ColumnDataSource(name="hard-forward", data={"cls": [], "forward": []})
         self.jacobian = ColumnDataSource(
             name="hard-jacobian", data={"row": [], "col": [], "value": []}
@@ -562,12 +565,11 @@ class EstimatorsView(View):
             fig.vbar(
                 x=dodge("cls", offset, range=fig.x_range), top=name, width=width * 0.92,
                 source=self.at_tau, fill_color=color, line_color=None, legend_label=label,
+                **HIGHLIGHT,
             )  # fmt: skip
         fig.xgrid.grid_line_color = None
         legend_above(fig, click_policy="hide", label_text_font_size="12px", ncols=4)
-        fig.add_tools(
-            HoverTool(tooltips=[("class", "@cls"), ("exact", "@exact{0.0000}")])
-        )  # fmt: skip
+        follow_class_hover(fig, [("class", "@cls"), ("exact ∇", "@exact{0.0000}")])
         return fig
 
     def _make_hard_figures(self) -> tuple[figure, figure]:

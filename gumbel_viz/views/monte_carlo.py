@@ -13,7 +13,7 @@ from typing import ClassVar
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, HoverTool, Label, Range1d, Whisker
+from bokeh.models import ColumnDataSource, Label, Range1d, Whisker
 from bokeh.plotting import figure
 from bokeh.transform import dodge
 
@@ -22,6 +22,8 @@ from ..core.numbers import format_p, read_integer
 from ..core.streams import Stream, generator
 from .base import (
     DRAWN_COLOR,
+    HIGHLIGHT,
+    HIGHLIGHT_LINE,
     MUTED_COLOR,
     PI_COLOR,
     Y_COLOR,
@@ -30,7 +32,9 @@ from .base import (
     class_color,
     class_dash,
     class_labels,
+    class_source,
     controls_row,
+    follow_class_hover,
     legend_above,
     new_figure,
     prose,
@@ -185,7 +189,10 @@ class MonteCarloView(View):
         self._entropy_rng = np.random.default_rng()
         self._runs = 0  # runs since the seed was set: the seeded stream index
         self.sources = {
-            name: ColumnDataSource(name=name, data=_empty(name)) for name in SOURCE_COLUMNS
+            name: class_source(name, _empty(name))
+            if "cls" in columns
+            else ColumnDataSource(name=name, data=_empty(name))
+            for name, columns in SOURCE_COLUMNS.items()
         }
         self._empty_labels: list[Label] = []
         self.figures = self._make_figures()
@@ -399,6 +406,7 @@ class MonteCarloView(View):
             color=PI_COLOR,
             alpha=0.35,
             legend_label="π",
+            **HIGHLIGHT,
         )
         dots = fig.scatter(
             x="cls",
@@ -407,6 +415,7 @@ class MonteCarloView(View):
             size=8,
             color=DRAWN_COLOR,
             legend_label="argmax frequency, 95% interval per class",
+            **HIGHLIGHT,
         )
         fig.add_layout(
             Whisker(
@@ -418,17 +427,16 @@ class MonteCarloView(View):
                 line_width=1.5,
             )
         )
-        fig.add_tools(
-            HoverTool(
-                renderers=[bars, dots],
-                tooltips=[
-                    ("class", "@cls"),
-                    ("π", "@pi{0.00000}"),
-                    ("frequency", "@freq{0.00000}"),
-                    ("95% interval", "@lower{0.00000} – @upper{0.00000}"),
-                    ("count", "@count"),
-                ],
-            )
+        follow_class_hover(
+            fig,
+            [
+                ("class", "@cls"),
+                ("π", "@pi{0.00000}"),
+                ("frequency", "@freq{0.00000}"),
+                ("95% interval", "@lower{0.00000} – @upper{0.00000}"),
+                ("count", "@count"),
+            ],
+            renderers=[bars, dots],
         )
         return _tidy_categorical(fig)
 
@@ -449,6 +457,7 @@ class MonteCarloView(View):
             source=source,
             color=PI_COLOR,
             legend_label="π",
+            **HIGHLIGHT,
         )
         mean_bars = fig.vbar(
             x=dodge("cls", 0.19, range=fig.x_range),
@@ -457,17 +466,17 @@ class MonteCarloView(View):
             source=source,
             color=Y_COLOR,
             legend_label="E[y] (Monte Carlo)",
+            **HIGHLIGHT,
         )
-        fig.add_tools(
-            HoverTool(
-                renderers=[pi_bars, mean_bars],
-                tooltips=[
-                    ("class", "@cls"),
-                    ("π", "@pi{0.00000}"),
-                    ("E[y]", "@mean_y{0.00000}"),
-                    ("standard error", "@se{0.000000}"),
-                ],
-            )
+        follow_class_hover(
+            fig,
+            [
+                ("class", "@cls"),
+                ("π", "@pi{0.00000}"),
+                ("E[y]", "@mean_y{0.00000}"),
+                ("standard error", "@se{0.000000}"),
+            ],
+            renderers=[pi_bars, mean_bars],
         )
         return _tidy_categorical(fig)
 
@@ -488,7 +497,9 @@ class MonteCarloView(View):
             line_dash="dash",
             line_width=2,
             legend_field="cls",
+            **HIGHLIGHT_LINE,
         )
+        follow_class_hover(fig, [("class", "@cls")])
         fig.legend.update(title="class", label_text_font_size="11px", spacing=0)
         fig.add_layout(fig.legend[0], "right")
         return fig

@@ -11,7 +11,6 @@ from bokeh.models import (
     ColumnDataSource,
     DataTable,
     FactorRange,
-    HoverTool,
     IndexFilter,
     Range1d,
     StringFormatter,
@@ -23,12 +22,15 @@ from bokeh.transform import factor_cmap
 from ..core.numbers import display_number, tex_number
 from .base import (
     DRAWN_COLOR,
+    HIGHLIGHT,
     INK_COLOR,
     MUTED_COLOR,
     PI_COLOR,
     Y_COLOR,
     View,
     class_labels,
+    class_source,
+    follow_class_hover,
     math_pane,
     new_figure,
     prose,
@@ -98,7 +100,7 @@ class PipelineView(View):
     def __init__(self, **params):
         super().__init__(**params)
         data = self._data()
-        self.source = ColumnDataSource(name="pipeline", data=data)
+        self.source = class_source("pipeline", data)
         self.neginf = ColumnDataSource(name="pipeline-neginf", data=self._neginf_data(data))
         self.band = ColumnDataSource(name="pipeline-drawn", data={"cls": [], "lo": [], "hi": []})
         self.class_range = FactorRange(factors=self._factors())
@@ -257,6 +259,7 @@ class PipelineView(View):
             fill_color=factor_cmap("mark", [color, DRAWN_COLOR], ["other", "drawn"]),
             line_color="#000000",
             line_width="outline",
+            **HIGHLIGHT,
         )
         if key in MAYBE_INFINITE:
             fig.text(
@@ -270,12 +273,8 @@ class PipelineView(View):
                 text_font_size="12px",
                 text_color=INK_COLOR,
             )
-        fig.add_tools(
-            HoverTool(
-                renderers=[bars],
-                tooltips=[("class", "@cls"), (STAGE_HEADERS[key], f"@{{{key}_text}}")],
-            )
-        )
+        tooltips = [("class", "@cls"), (STAGE_HEADERS[key], f"@{{{key}_text}}")]
+        follow_class_hover(fig, tooltips, renderers=[bars])
         fig.title.text_font_size = "13px"
         fig.ygrid.grid_line_color = None
         fig.xaxis.major_label_text_font_size = "10px"

@@ -12,7 +12,7 @@ import math
 
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, CustomJSTickFormatter, HoverTool, Range1d
+from bokeh.models import ColumnDataSource, CustomJS, CustomJSTickFormatter, Range1d
 from bokeh.plotting import figure
 from bokeh.transform import dodge
 from panel.viewable import Viewer
@@ -21,9 +21,12 @@ from .. import core
 from ..model import TAU_BOUNDS, GumbelSoftmaxModel
 from .base import (
     DRAWN_COLOR,
+    HIGHLIGHT,
     PI_COLOR,
     Y_COLOR,
     class_labels,
+    class_source,
+    follow_class_hover,
     legend_above,
     new_figure,
     static_text,
@@ -79,6 +82,9 @@ class SampleView(Viewer):
     Its data source is named ``sample-bars`` (columns :data:`BAR_COLUMNS`) so browser
     tests read exactly what is drawn. The slider moves ``log10_tau``; moving it runs
     ``static/relax_tau.js`` in the browser, and its throttled value sets ``model.tau``.
+    Dragging a π bar (``static/drag_pi.js``) or the chart's keys
+    (``static/main_chart.js``) redraw π and y in the browser and send the new π
+    through ``drag-pi`` to :meth:`GumbelSoftmaxModel.set_probabilities`.
     """
 
     model = param.ClassSelector(class_=GumbelSoftmaxModel, constant=True)
@@ -87,7 +93,7 @@ class SampleView(Viewer):
     def __init__(self, **params):
         super().__init__(**params)
         self.log10_tau = math.log10(self.model.tau)
-        self.bars = ColumnDataSource(name="sample-bars", data=bar_data(self.model))
+        self.bars = class_source("sample-bars", bar_data(self.model))
         self.drawn = ColumnDataSource(name="drawn-class", data=drawn_data(self.model))
         self.readouts = pn.widgets.StaticText(
             value=readout_html(self.model),
@@ -96,6 +102,11 @@ class SampleView(Viewer):
             sizing_mode="stretch_width",
         )
         self.figure = sample_figure(self.bars, self.drawn, self.model.k)
+        self.dragged = ColumnDataSource(name="drag-pi", data={"pi": [], "time": []})
+        drag = CustomJS(args={"dragged": self.dragged}, code=static_text("drag_pi.js"))
+        for event in ("panstart", "pan", "panend"):
+            self.figure.js_on_event(event, drag)
+        self.dragged.on_change("data", self._on_drag)
         self.tau_slider = pn.widgets.FloatSlider.from_param(
             self.param.log10_tau,
             name="Temperature τ (log scale)",
@@ -129,6 +140,13 @@ class SampleView(Viewer):
         if not math.isclose(self.log10_tau, target, abs_tol=1e-12):
             self.log10_tau = target
 
+    def _on_drag(self, _attr: str, _old: object, new: dict) -> None:
+        """π dragged or keyed in the browser: the same validated path as typed π."""
+        try:
+            self.model.set_probabilities(list(new.get("pi", [])))
+        except ValueError:
+            self.refresh()  # the browser shows a π Python refused: put back the model's
+
     def refresh(self, *_events: param.parameterized.Event) -> None:
         """Push the model's state to the chart (tau changes are drawn by the browser)."""
         with pn.io.hold():
@@ -155,24 +173,20 @@ def sample_figure(bars: ColumnDataSource, drawn: ColumnDataSource, k: int) -> fi
     )  # fmt: skip
     pi_bars = fig.vbar(
         x=dodge("cls", -0.19, range=fig.x_range), top="pi", width=0.36,
-        source=bars, color=PI_COLOR, legend_label="π (true)",
+        source=bars, color=PI_COLOR, legend_label="π (true)", **HIGHLIGHT,
     )  # fmt: skip
     y_bars = fig.vbar(
         x=dodge("cls", 0.19, range=fig.x_range), top="y", width=0.36,
-        source=bars, color=Y_COLOR, legend_label="y (relaxed)",
+        source=bars, color=Y_COLOR, legend_label="y (relaxed)", **HIGHLIGHT,
     )  # fmt: skip
-    fig.add_tools(
-        HoverTool(
-            renderers=[pi_bars, y_bars],
-            tooltips=[
-                ("class", "@cls"),
-                ("π", "@pi{0.00000}"),
-                ("y", "@y{0.00000}"),
-                ("log π", "@logit{0.0000}"),
-                ("g", "@g{0.0000}"),
-            ],
-        )
-    )
+    tooltips = [
+        ("class", "@cls"),
+        ("π", "@pi{0.00000}"),
+        ("y", "@y{0.00000}"),
+        ("log π", "@logit{0.0000}"),
+        ("g", "@g{0.0000}"),
+    ]
+    follow_class_hover(fig, tooltips, renderers=[pi_bars, y_bars])
     fig.xgrid.grid_line_color = None
     fig.legend.location = "top_left"
     fig.legend.click_policy = "hide"

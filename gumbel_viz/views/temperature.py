@@ -10,7 +10,6 @@ import param
 from bokeh.models import (
     BoxAnnotation,
     ColumnDataSource,
-    HoverTool,
     Label,
     Range1d,
     Span,
@@ -21,12 +20,16 @@ from .. import core
 from ..model import TAU_BOUNDS
 from .base import (
     DRAWN_COLOR,
+    HIGHLIGHT_LINE,
     INK_COLOR,
     MUTED_COLOR,
     PI_COLOR,
     View,
     class_color,
     class_dash,
+    class_labels,
+    class_source,
+    follow_class_hover,
     legend_above,
     new_figure,
     prose,
@@ -53,7 +56,7 @@ class TemperatureView(View):
     Data sources (named, so browser tests read exactly what is drawn):
 
     * ``temperature-path``: a ``multi_line`` layout, one row per class, with columns
-      ``cls`` (0-based class index), ``label`` ("class 1", ..., "(drawn)" appended for
+      ``cls`` (the class name "1".."k"), ``label`` ("class 1", ..., "(drawn)" appended for
       the drawn class), ``tau`` (the τ grid :data:`TAUS`, the same array in every row),
       ``y`` (y_k at each τ: ``numpy.column_stack(data["y"])`` is exactly
       ``core.gumbel_softmax(logits, TAUS, gumbel=noise)``), and the styling columns
@@ -74,7 +77,7 @@ class TemperatureView(View):
     def __init__(self, **params):
         super().__init__(**params)
         path, entropy = self._data()
-        self.path = ColumnDataSource(name="temperature-path", data=path)
+        self.path = class_source("temperature-path", path)
         self.entropy = ColumnDataSource(name="temperature-entropy", data=entropy)
         self.markers = [
             Span(
@@ -164,7 +167,7 @@ class TemperatureView(View):
         y = core.gumbel_softmax(m.logits, TAUS, gumbel=m.noise)  # (T, k)
         classes = range(m.k)
         path = {
-            "cls": list(classes),
+            "cls": class_labels(m.k),
             "label": [
                 f"class {i + 1}" + (" (drawn)" if i == m.drawn_class else "") for i in classes
             ],
@@ -260,14 +263,11 @@ class TemperatureView(View):
             line_dash="dash",
             line_width="width",
             legend_field="label",
+            **HIGHLIGHT_LINE,
         )
         fig.add_layout(self.markers[0])
-        fig.add_tools(
-            HoverTool(
-                renderers=[lines],
-                tooltips=[("", "@label"), ("τ", "$x{0.000}"), ("y", "$y{0.000}")],
-            )
-        )
+        tooltips = [("", "@label"), ("τ", "$x{0.000}"), ("y", "$y{0.000}")]
+        follow_class_hover(fig, tooltips, renderers=[lines])
         legend_above(fig, ncols=6, label_text_font_size="12px")
         return fig
 

@@ -24,10 +24,13 @@ from ..core.montecarlo import MonteCarloSummary
 from ..core.numbers import read_integer
 from .base import (
     DRAWN_COLOR,
+    HIGHLIGHT,
     PI_COLOR,
     View,
     class_labels,
+    class_source,
     controls_row,
+    follow_class_hover,
     legend_above,
     message_html,
     new_figure,
@@ -135,7 +138,7 @@ class TourView(View):
         self.tally = np.zeros(self.model.k, dtype=np.int64)
         self.taus_seen: list[float] = [self.model.tau]
         self.order_kept = True
-        self.tally_source = ColumnDataSource(name="tour-tally", data=self._tally_data())
+        self.tally_source = class_source("tour-tally", self._tally_data())
         self.keys = ColumnDataSource(name="tour-keys", data={"key": [], "time": []})
         self.heading = prose("")
         self.text = prose("")
@@ -385,12 +388,16 @@ class TourView(View):
         )
         fig.vbar(
             x=dodge("cls", -0.17, range=fig.x_range), top="pi", width=0.3,
-            source=self.tally_source, color=PI_COLOR, legend_label="π",
+            source=self.tally_source, color=PI_COLOR, legend_label="π", **HIGHLIGHT,
         )  # fmt: skip
         fig.vbar(
             x=dodge("cls", 0.17, range=fig.x_range), top="freq", width=0.3,
             source=self.tally_source, color=DRAWN_COLOR, legend_label="drawn class tally",
+            **HIGHLIGHT,
         )  # fmt: skip
+        follow_class_hover(
+            fig, [("class", "@cls"), ("π", "@pi{0.000}"), ("tally", "@freq{0.000}")]
+        )
         fig.xgrid.grid_line_color = None
         legend_above(fig, location="top_left")
         return fig

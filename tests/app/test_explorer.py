@@ -67,6 +67,9 @@ def test_one_registry_names_every_tab() -> None:
     assert explorer.group_tabs._names == [title for title, _ in GROUPS]
     for (_, views), tabs in zip(GROUPS, explorer.tabs, strict=True):
         assert tabs._names == [view.title for view in views]
+    assert explorer.views == {}  # nothing is built before the page (or a link) asks
+    explorer.__panel__()
+    assert list(explorer.views) == ["tour"]
     for slug in slugs:
         explorer.view = slug
         view = explorer.views[slug]

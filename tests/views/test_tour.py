@@ -13,7 +13,7 @@ from gumbel_viz.views.tour import STEPS, TALLY_DRAWS, TourView
 
 @pytest.fixture
 def tour() -> TourView:
-    return Explorer(seed=1).views["tour"]
+    return Explorer(seed=1).build_view("tour")
 
 
 def ticked(tour: TourView) -> list[bool]:
@@ -97,7 +97,7 @@ def test_back_next_keys_and_restart(tour: TourView) -> None:
 def test_a_link_names_the_step() -> None:
     explorer = Explorer(seed=1)
     explorer.apply_link({"view": "tour", "step": "4"})
-    assert explorer.views["tour"].step == 4
+    assert explorer.build_view("tour").step == 4
     assert explorer.link_query()["step"] == "4"
     notices: list[str] = []
     assert TourView.settings_from_link({"step": "99"}, notices) == {"step": len(STEPS)}
@@ -110,7 +110,7 @@ def test_a_link_names_the_step() -> None:
     ids=["uniform", "one sure class", "zeros"],
 )
 def test_the_reveal_is_true_in_every_state(probabilities: list[float]) -> None:
-    tour = Explorer(seed=1).views["tour"]
+    tour = Explorer(seed=1).build_view("tour")
     tour.model.set_probabilities(probabilities)
     tour.step, tour.prediction = 6, "no"
     asyncio.run(tour._run_monte_carlo())
