@@ -15,6 +15,7 @@ from ..model import GumbelSoftmaxModel
 from ..views.about import AboutView
 from ..views.annealing import AnnealingView
 from ..views.base import View, prose, static_text
+from ..views.code import CodeView
 from ..views.distribution import DistributionView
 from ..views.gradients import GradientView
 from ..views.monte_carlo import MonteCarloView
@@ -35,7 +36,7 @@ GROUPS: tuple[tuple[str, tuple[type[View], ...]], ...] = (
     ("See", (PipelineView, TemperatureView, SimplexView)),
     ("Prove", (MonteCarloView, VerifyView)),
     ("Train", (GradientView, AnnealingView)),
-    ("Use", (DistributionView,)),
+    ("Use", (DistributionView, CodeView)),
 )
 VIEWS: tuple[type[View], ...] = tuple(view for _, views in GROUPS for view in views)
 SLUGS = [view.slug for view in VIEWS]
