@@ -20,6 +20,7 @@ from ..views.distribution import DistributionView
 from ..views.gradients import GradientView
 from ..views.monte_carlo import MonteCarloView
 from ..views.pipeline import PipelineView
+from ..views.pitfalls import PitfallsView
 from ..views.sample import SampleView
 from ..views.simplex import SimplexView
 from ..views.temperature import TemperatureView
@@ -36,7 +37,7 @@ GROUPS: tuple[tuple[str, tuple[type[View], ...]], ...] = (
     ("See", (PipelineView, TemperatureView, SimplexView)),
     ("Prove", (MonteCarloView, VerifyView)),
     ("Train", (GradientView, AnnealingView)),
-    ("Use", (DistributionView, CodeView)),
+    ("Use", (DistributionView, CodeView, PitfallsView)),
 )
 VIEWS: tuple[type[View], ...] = tuple(view for _, views in GROUPS for view in views)
 SLUGS = [view.slug for view in VIEWS]
