@@ -24,6 +24,7 @@ from ..views.pitfalls import PitfallsView
 from ..views.sample import SampleView
 from ..views.simplex import SimplexView
 from ..views.temperature import TemperatureView
+from ..views.topk import TopKView
 from ..views.tour import TourView
 from ..views.verify import VerifyView
 from .downloads import standalone_html, state_csv
@@ -35,7 +36,7 @@ from .page import explorer_page
 GROUPS: tuple[tuple[str, tuple[type[View], ...]], ...] = (
     ("Learn", (TourView, AboutView)),
     ("See", (PipelineView, TemperatureView, SimplexView)),
-    ("Prove", (MonteCarloView, VerifyView)),
+    ("Prove", (MonteCarloView, VerifyView, TopKView)),
     ("Train", (GradientView, AnnealingView)),
     ("Use", (DistributionView, CodeView, PitfallsView)),
 )
