@@ -133,7 +133,9 @@ class CodeView(View):
                 width=260,
             )
         self.hard_box = pn.widgets.Checkbox.from_param(
-            self.param.hard, name="hard: add y_hard and the straight-through y_st"
+            self.param.hard,
+            name="hard: add y_hard and the straight-through y_st",
+            css_classes=["hard-toggle"],
         )
         self.model.param.watch(self._refresh, ["logits", "noise", "tau", "y"])
         self._layout = self._make_layout()

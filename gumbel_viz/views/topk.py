@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, HoverTool, Range1d
+from bokeh.models import ColumnDataSource, HoverTool, Legend, Range1d
 from bokeh.plotting import figure
 from bokeh.transform import dodge
 
@@ -568,12 +568,13 @@ class TopKView(View):
                 tooltips=[("", "@label"), ("KS D", "@ks{0.0000}"), ("p", "@p{0.000}")],
             )
         )
-        _legend(fig, ncols=2)
+        legend = _legend(fig, ncols=2)
+        legend.items = [legend.items[0], legend.items[-1], *legend.items[1:-1]]  # the law first
         return fig
 
 
-def _legend(fig: figure, ncols: int) -> None:
-    legend_above(
+def _legend(fig: figure, ncols: int) -> Legend:
+    return legend_above(
         fig, ncols=ncols, margin=0, padding=2, spacing=4, border_line_alpha=0,
         background_fill_alpha=0, label_text_font_size="11px", glyph_height=12,
         glyph_width=16,
