@@ -402,7 +402,7 @@ class PitfallsView(View):
                     pitfall.correct.frequencies.max(),
                     pitfall.mistaken.target.max(),
                 )
-                fig.y_range.end = min(1.0, float(top) * 1.12)
+                fig.y_range.end = min(1.05, float(top) * 1.12)
             for name, columns in data.items():
                 self.sources[name].data = columns
             self.logits_text.value = (

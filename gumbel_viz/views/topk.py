@@ -147,13 +147,17 @@ def order_html(data: dict[str, list], log_probability: float) -> str:
         )
     )
     order = ", ".join(data["cls"])
-    first = (
-        f"classes {order}, in that order" if m > 1 else f"class {order}"
-    ) + f" (class {data['cls'][0]} is the drawn class shaded on the chart)"
+    drawn = f"class {data['cls'][0]} is the drawn class shaded on the chart"
+    which = (
+        f"the largest log π<sub>k</sub> + g<sub>k</sub> are those of classes {order}, in "
+        f"that order ({drawn})"
+        if m > 1
+        else f"the largest log π<sub>k</sub> + g<sub>k</sub> is that of class {order} ({drawn})"
+    )
+    log_probability += 0.0  # no "−0" for an order of probability 1
     probability = math.exp(log_probability)
     return (
-        f"<b>This draw's top {m}:</b> the largest log π<sub>k</sub> + g<sub>k</sub> are "
-        f"{first}. Plackett–Luce probability of exactly this order: "
+        f"<b>This draw's top {m}:</b> {which}. Plackett–Luce probability of exactly this order: "
         f"<b>P = {display_number(probability)}</b> (log P = {display_number(log_probability)})."
         '<table class="topk-order">'
         "<tr><th>j</th><th>class i<sub>j</sub></th><th>π<sub>i<sub>j</sub></sub></th>"

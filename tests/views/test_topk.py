@@ -58,7 +58,7 @@ def test_order_is_the_top_m_of_log_pi_plus_g_with_its_probability() -> None:
     np.testing.assert_allclose(np.cumprod(data["factor"]), data["prefix"], rtol=1e-12)
     p = float(np.exp(core_topk.plackett_luce_log_probability(m.logits, order)))
     assert f"P = {tv.display_number(p)}" in view.order_text.value
-    assert f"classes {', '.join(data['cls'])}, in that order" in view.order_text.value
+    assert f"those of classes {', '.join(data['cls'])}, in that order" in view.order_text.value
 
 
 def test_the_order_follows_new_noise_and_the_checks_stay() -> None:
@@ -248,7 +248,8 @@ def test_one_sure_class() -> None:
     view.model.set_probabilities([1, 0, 0, 0, 0])
     text = texts(view)
     assert view.m == 1 and view.sources["topk-order"].data["cls"] == ["1"]
-    assert "P = 1.0000" in text and "class 1 (class 1 is the drawn class" in text
+    assert "P = 1.0000" in text and "log P = 0.0000" in text
+    assert "is that of class 1 (class 1 is the drawn class" in text
     assert "there is only one possible set, nothing random to test" in text
     assert "Only class 1 can win" in text and "χ²" not in text
     np.testing.assert_array_equal(view.sources["topk-inclusion"].data["exact"], [1, 0, 0, 0, 0])
