@@ -300,3 +300,20 @@ def test_retyping_the_current_m_clears_an_old_message() -> None:
     assert "m not changed" in view.message.value
     view.m_input.value = " 3"
     assert view.m == 3 and view.message.value == ""
+
+
+def test_the_m_box_tells_the_browser_its_cap() -> None:
+    view = TopKView(model=GumbelSoftmaxModel(seed=1))
+    assert view.m_input.max_length == MAX_M_CHARS
+
+
+def test_the_views_sit_where_the_issue_puts_them() -> None:
+    from gumbel_viz.app.explorer import GROUPS
+
+    groups = {title: [view.slug for view in views] for title, views in GROUPS}
+    assert groups["Prove"][-2:] == ["verify", "top-k"]
+    use = groups["Use"]
+    assert use[use.index("distribution") + 1 : use.index("distribution") + 3] == [
+        "code",
+        "pitfalls",
+    ]
