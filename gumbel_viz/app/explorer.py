@@ -15,13 +15,16 @@ from ..model import GumbelSoftmaxModel
 from ..views.about import AboutView
 from ..views.annealing import AnnealingView
 from ..views.base import View, prose, static_text
+from ..views.code import CodeView
 from ..views.distribution import DistributionView
 from ..views.estimators import EstimatorsView
 from ..views.monte_carlo import MonteCarloView
 from ..views.pipeline import PipelineView
+from ..views.pitfalls import PitfallsView
 from ..views.sample import SampleView
 from ..views.simplex import SimplexView
 from ..views.temperature import TemperatureView
+from ..views.topk import TopKView
 from ..views.tour import TourView
 from ..views.training import TrainingView
 from ..views.verify import VerifyView
@@ -34,9 +37,9 @@ from .page import explorer_page
 GROUPS: tuple[tuple[str, tuple[type[View], ...]], ...] = (
     ("Learn", (TourView, AboutView)),
     ("See", (PipelineView, TemperatureView, SimplexView)),
-    ("Prove", (MonteCarloView, VerifyView)),
+    ("Prove", (MonteCarloView, VerifyView, TopKView)),
     ("Train", (EstimatorsView, TrainingView, AnnealingView)),
-    ("Use", (DistributionView,)),
+    ("Use", (DistributionView, CodeView, PitfallsView)),
 )
 VIEWS: tuple[type[View], ...] = tuple(view for _, views in GROUPS for view in views)
 SLUGS = [view.slug for view in VIEWS]
