@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, HoverTool, Range1d
+from bokeh.models import ColumnDataSource, Range1d
 from bokeh.plotting import figure
 from bokeh.transform import dodge
 
@@ -37,11 +37,14 @@ from ..core.streams import DEFAULT_SEED, Stream, generator
 from .base import (
     ALERT_COLOR,
     DRAWN_COLOR,
+    HIGHLIGHT,
     MUTED_COLOR,
     PI_COLOR,
     View,
     Worker,
     class_labels,
+    class_source,
+    follow_class_hover,
     legend_above,
     message_html,
     new_figure,
@@ -313,7 +316,10 @@ class PitfallsView(View):
         super().__init__(**params)
         self.evidence: PitfallEvidence | None = None
         self.sources = {
-            name: ColumnDataSource(name=name, data=_empty(name)) for name in SOURCE_COLUMNS
+            name: class_source(name, _empty(name))
+            if "cls" in SOURCE_COLUMNS[name]
+            else ColumnDataSource(name=name, data=_empty(name))
+            for name in SOURCE_COLUMNS
         }
         self.logits_figure = self._sampler_figure(
             "pitfall-logits", "Probabilities passed as logits",
@@ -466,28 +472,24 @@ class PitfallsView(View):
         x = fig.x_range
         renderers = [
             fig.vbar(x=dodge("cls", -0.27, range=x), top="pi", width=0.25, source=source,
-                     color=PI_COLOR, legend_label="π"),
+                     color=PI_COLOR, legend_label="π", **HIGHLIGHT),
             fig.vbar(x=dodge("cls", 0.0, range=x), top="mistaken", width=0.25, source=source,
-                     color=ALERT_COLOR, legend_label=f"{wrong} (mistake)"),
+                     color=ALERT_COLOR, legend_label=f"{wrong} (mistake)", **HIGHLIGHT),
             fig.vbar(x=dodge("cls", 0.27, range=x), top="correct", width=0.25, source=source,
-                     color=DRAWN_COLOR, legend_label=f"{right} (correct)"),
+                     color=DRAWN_COLOR, legend_label=f"{right} (correct)", **HIGHLIGHT),
         ]  # fmt: skip
         fig.scatter(
             x=dodge("cls", 0.0, range=x), y="target", source=source, marker="dash",
             size=22, line_width=3, color=MUTED_COLOR, legend_label=target,
         )  # fmt: skip
-        fig.add_tools(
-            HoverTool(
-                renderers=renderers,
-                tooltips=[
-                    ("class", "@cls"),
-                    ("π", "@pi{0.0000}"),
-                    (target.split(":")[0], "@target{0.0000}"),
-                    (wrong, "@mistaken{0.0000} (@mistaken_count draws)"),
-                    (right, "@correct{0.0000} (@correct_count draws)"),
-                ],
-            )
-        )
+        tooltips = [
+            ("class", "@cls"),
+            ("π", "@pi{0.0000}"),
+            (target.split(":")[0], "@target{0.0000}"),
+            (wrong, "@mistaken{0.0000} (@mistaken_count draws)"),
+            (right, "@correct{0.0000} (@correct_count draws)"),
+        ]
+        follow_class_hover(fig, tooltips, renderers=renderers)
         fig.xgrid.grid_line_color = None
         legend_above(
             fig, ncols=1, margin=0, padding=2, spacing=4, border_line_alpha=0,

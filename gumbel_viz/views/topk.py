@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, HoverTool, Legend, Range1d
+from bokeh.models import ColumnDataSource, Legend, Range1d
 from bokeh.plotting import figure
 from bokeh.transform import dodge
 
@@ -38,6 +38,8 @@ from ..core.topk import (
 )
 from .base import (
     DRAWN_COLOR,
+    HIGHLIGHT,
+    HIGHLIGHT_LINE,
     MUTED_COLOR,
     PI_COLOR,
     View,
@@ -45,6 +47,8 @@ from .base import (
     class_color,
     class_dash,
     class_labels,
+    class_source,
+    follow_class_hover,
     legend_above,
     message_html,
     new_figure,
@@ -301,7 +305,10 @@ class TopKView(View):
         self.evidence: TopKEvidence | None = None
         self._syncing = False
         self.sources = {
-            name: ColumnDataSource(name=name, data=_empty(name)) for name in SOURCE_COLUMNS
+            name: class_source(name, _empty(name))
+            if "cls" in SOURCE_COLUMNS[name]
+            else ColumnDataSource(name=name, data=_empty(name))
+            for name in SOURCE_COLUMNS
         }
         self.m_input = pn.widgets.TextInput(
             label=self._m_label(),
@@ -519,26 +526,23 @@ class TopKView(View):
         x = fig.x_range
         bars = [
             fig.vbar(x=dodge("cls", -0.19, range=x), top="exact", width=0.36, source=source,
-                     color=PI_COLOR, legend_label="exact (Plackett–Luce, all orderings)"),
+                     color=PI_COLOR, legend_label="exact (Plackett–Luce, all orderings)",
+                     **HIGHLIGHT),
             fig.vbar(x=dodge("cls", 0.19, range=x), top="freq", width=0.36, source=source,
-                     color=DRAWN_COLOR, legend_label="Monte Carlo frequency"),
+                     color=DRAWN_COLOR, legend_label="Monte Carlo frequency", **HIGHLIGHT),
         ]  # fmt: skip
         fig.scatter(
             x="cls", y="pi", source=source, marker="dash", size=30, line_width=2.5,
             color=MUTED_COLOR, legend_label="π (= the inclusion for m = 1)",
         )  # fmt: skip
-        fig.add_tools(
-            HoverTool(
-                renderers=bars,
-                tooltips=[
-                    ("class", "@cls"),
-                    ("π", "@pi{0.0000}"),
-                    ("exact", "@exact{0.00000}"),
-                    ("Monte Carlo", "@freq{0.00000} (@count samples)"),
-                    ("z", "@z{0.00}"),
-                ],
-            )
-        )
+        tooltips = [
+            ("class", "@cls"),
+            ("π", "@pi{0.0000}"),
+            ("exact", "@exact{0.00000}"),
+            ("Monte Carlo", "@freq{0.00000} (@count samples)"),
+            ("z", "@z{0.00}"),
+        ]
+        follow_class_hover(fig, tooltips, renderers=bars)
         fig.xgrid.grid_line_color = None
         _legend(fig, ncols=1)
         return fig
@@ -561,17 +565,14 @@ class TopKView(View):
         lines = fig.multi_line(
             xs="x", ys="density", source=self.sources["topk-max-class"],
             line_color="color", line_dash="dash", line_width=1.5, legend_field="label",
+            **HIGHLIGHT_LINE,
         )  # fmt: skip
         fig.line(
             x="x", y="pdf", source=self.sources["topk-max"], color=MUTED_COLOR,
             line_width=3, line_dash="dashed", legend_label="Gumbel(0, 1) density",
         )  # fmt: skip
-        fig.add_tools(
-            HoverTool(
-                renderers=[lines],
-                tooltips=[("", "@label"), ("KS D", "@ks{0.0000}"), ("p", "@p{0.000}")],
-            )
-        )
+        tooltips = [("", "@label"), ("KS D", "@ks{0.0000}"), ("p", "@p{0.000}")]
+        follow_class_hover(fig, tooltips, renderers=[lines])
         legend = _legend(fig, ncols=2)
         legend.items = [legend.items[0], legend.items[-1], *legend.items[1:-1]]  # the law first
         return fig
