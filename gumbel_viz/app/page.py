@@ -15,7 +15,7 @@ from panel.theme import DarkTheme, DefaultTheme, Native
 from ..views.base import static_text
 
 #: Scripts of the whole page, for models that may join the document at any time.
-PAGE_SCRIPTS = ("page.js", "highlight.js", "main_chart.js")
+PAGE_SCRIPTS = ("page.js", "highlight.js", "main_chart.js", "a11y.js")
 
 
 def favicon_url() -> str:

@@ -11,7 +11,16 @@ from numpy.typing import NDArray
 
 from ..core.annealing import MAX_UPDATES, anneal_schedule, update_interval
 from ..model import TAU_BOUNDS
-from .base import ALERT_COLOR, PI_COLOR, View, controls_row, new_figure, prose, static_text
+from .base import (
+    ALERT_COLOR,
+    PI_COLOR,
+    View,
+    controls_row,
+    message_html,
+    new_figure,
+    prose,
+    static_text,
+)
 
 CAPTION = (
     "Training often starts warm and cools: τ(t) = max(τ_min, τ₀·exp(−r·t)), "
@@ -79,9 +88,11 @@ class AnnealingView(View):
         self.note.value = (
             ""
             if every == self.every
-            else f'<span style="color: {ALERT_COLOR}">{self.steps:,} steps updated every '
-            f"{self.every:,} would send more than {MAX_UPDATES:,} points: τ is updated "
-            f"every {every:,} steps instead.</span>"
+            else message_html(
+                f"{self.steps:,} steps updated every {self.every:,} would send more than "
+                f"{MAX_UPDATES:,} points: τ is updated every {every:,} steps instead.",
+                ok=False,
+            )
         )
         update_steps, tau = anneal_schedule(self.steps, self.tau0, self.rate, self.tau_min, every)
         # One more point at the end, so the step line reaches the last step.

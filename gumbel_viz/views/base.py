@@ -70,8 +70,10 @@ def prose(html: str) -> pn.widgets.StaticText:
 
 
 def message_html(text: str, ok: bool) -> str:
-    """A one-line verdict in the palette's colours; ``text`` must already be escaped."""
-    return f'<span style="color: {DRAWN_COLOR if ok else ALERT_COLOR}">{text}</span>'
+    """A verdict in the page's text colours (readable in both themes, ``page.css``);
+    ``text`` must already be escaped."""
+    colour = "var(--gsx-ok, #006d4f)" if ok else "var(--gsx-bad, #a83a00)"
+    return f'<span class="verdict" style="color: {colour}">{text}</span>'
 
 
 def controls_row(*objects: pn.viewable.Viewable, **options: object) -> pn.FlexBox:

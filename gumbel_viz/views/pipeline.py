@@ -9,12 +9,9 @@ from bokeh.layouts import row
 from bokeh.models import (
     CDSView,
     ColumnDataSource,
-    DataTable,
     FactorRange,
     IndexFilter,
     Range1d,
-    StringFormatter,
-    TableColumn,
 )
 from bokeh.plotting import figure
 from bokeh.transform import factor_cmap
@@ -34,6 +31,7 @@ from .base import (
     math_pane,
     new_figure,
     prose,
+    static_text,
 )
 
 # (column, chart title, bar colour of the classes that were not drawn)
@@ -77,7 +75,8 @@ class PipelineView(View):
 
     Five small bar charts share the class axis (class 1 at the top), each with its own
     value axis; the drawn class, argmax(log π + g), is the green row in every chart. A
-    table below gives the exact numbers and a KaTeX formula works y for the drawn class.
+    table below (HTML, a text alternative of the charts) gives the exact numbers and a
+    KaTeX formula works y for the drawn class.
 
     Data source ``pipeline`` (one row per class), for the charts and the table:
 
@@ -106,7 +105,11 @@ class PipelineView(View):
         self.class_range = FactorRange(factors=self._factors())
         self.value_ranges = {key: Range1d(0, 1) for key, _, _ in STAGES}
         self.figures = [self._make_figure(i, *stage) for i, stage in enumerate(STAGES)]
-        self.table = self._make_table()
+        self.table = pn.widgets.StaticText(
+            value=self._table_html(data),
+            stylesheets=[static_text("pipeline.css")],
+            sizing_mode="stretch_width",
+        )
         self.note = pn.widgets.StaticText(value="", sizing_mode="stretch_width")
         self.formula = math_pane(styles={"font-size": "15px", "overflow-x": "auto"})
         self._update_decorations(data)
@@ -120,7 +123,7 @@ class PipelineView(View):
             ),
             self.note,
             self.formula,
-            pn.pane.Bokeh(self.table, sizing_mode="stretch_width"),
+            self.table,
             sizing_mode="stretch_width",
         )
 
@@ -211,7 +214,7 @@ class PipelineView(View):
             self.class_range.factors = self._factors()
             self.source.data = data
             self.neginf.data = self._neginf_data(data)
-            self.table.height = self._table_height()
+            self.table.value = self._table_html(data)
             self._update_decorations(data)
 
     # ------------------------------------------------------------------ figures
@@ -284,38 +287,22 @@ class PipelineView(View):
         fig.min_border_right = 8
         return fig
 
-    def _make_table(self) -> DataTable:
-        right = StringFormatter(text_align="right", font_style="font_style")
-        columns = [
-            TableColumn(
-                field="cls",
-                title="class",
-                width=50,
-                formatter=StringFormatter(font_style="font_style"),
+    def _table_html(self, data: dict) -> str:
+        """The exact numbers as an HTML table: a text alternative of the charts."""
+        head = "".join(f'<th scope="col">{STAGE_HEADERS[key]}</th>' for key, _, _ in STAGES)
+        rows = []
+        for i, cls in enumerate(data["cls"]):
+            drawn = data["is_drawn"][i]
+            cells = "".join(f"<td>{data[f'{key}_text'][i]}</td>" for key, _, _ in STAGES)
+            mark = "<td>◀ drawn</td>" if drawn else "<td></td>"
+            rows.append(
+                f'<tr class="{"drawn" if drawn else ""}"><th scope="row">{cls}</th>'
+                f"{cells}{mark}</tr>"
             )
-        ]
-        columns += [
-            TableColumn(field=f"{key}_text", title=STAGE_HEADERS[key], formatter=right)
-            for key, _, _ in STAGES
-        ]
-        columns.append(
-            TableColumn(
-                field="drawn_text",
-                title="",
-                width=70,
-                formatter=StringFormatter(font_style="font_style", text_color=DRAWN_COLOR),
-            )
+        return (
+            '<div class="table-scroll"><table class="pipeline-table">'
+            "<caption>Every stage, per class, for this draw</caption>"
+            f'<thead><tr><th scope="col">class</th>{head}<th scope="col">'
+            f"<span class='sr-only'>drawn</span></th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div>"
         )
-        return DataTable(
-            name="pipeline-table",
-            source=self.source,
-            columns=columns,
-            index_position=None,
-            sortable=False,
-            reorderable=False,
-            height=self._table_height(),
-            sizing_mode="stretch_width",
-        )
-
-    def _table_height(self) -> int:
-        return 30 + 26 * self.model.k

@@ -1,0 +1,28 @@
+// Accessible names for the controls Bokeh and Panel draw without one: slider handles
+// (named by their slider's title), the spinner's arrow buttons, checkboxes (named by
+// their text). Components render into shadow roots, at any time: a light sweep each
+// second names what is new.
+(() => {
+  const roots = function* (root) {
+    yield root
+    for (const el of root.querySelectorAll("*")) if (el.shadowRoot) yield* roots(el.shadowRoot)
+  }
+  const text = (el) => (el ? el.textContent.replace(/\s+/g, " ").trim() : "")
+  const name = (el, label) => {
+    if (label && !el.hasAttribute("aria-label")) el.setAttribute("aria-label", label)
+  }
+  const sweep = () => {
+    for (const root of roots(document)) {
+      for (const handle of root.querySelectorAll(".noUi-handle[role=slider]")) {
+        name(handle, text(root.querySelector(".bk-slider-title")).split(":")[0] || "slider")
+      }
+      for (const up of root.querySelectorAll(".bk-spin-btn-up")) name(up, "Increase")
+      for (const down of root.querySelectorAll(".bk-spin-btn-down")) name(down, "Decrease")
+      for (const box of root.querySelectorAll("input[type=checkbox]")) {
+        name(box, text(box.closest("label") || box.parentElement) || "checkbox")
+      }
+    }
+  }
+  sweep()
+  setInterval(sweep, 1000)
+})()
