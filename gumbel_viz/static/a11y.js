@@ -1,8 +1,18 @@
 // Accessible names for the controls Bokeh and Panel draw without one: slider handles
 // (named by their slider's title), the spinner's arrow buttons, checkboxes (named by
-// their text). Components render into shadow roots, at any time: a light sweep each
-// second names what is new.
+// their text). Components render into shadow roots, at any time: every root is
+// watched, and a change is named in the next frame.
 (() => {
+  const watched = new WeakSet()
+  let frame = null
+  const schedule = () => {
+    if (frame === null) frame = requestAnimationFrame(() => { frame = null; sweep() })
+  }
+  const watch = (root) => {
+    if (watched.has(root)) return
+    watched.add(root)
+    new MutationObserver(schedule).observe(root, {childList: true, subtree: true})
+  }
   const roots = function* (root) {
     yield root
     for (const el of root.querySelectorAll("*")) if (el.shadowRoot) yield* roots(el.shadowRoot)
@@ -13,6 +23,7 @@
   }
   const sweep = () => {
     for (const root of roots(document)) {
+      watch(root)
       for (const handle of root.querySelectorAll(".noUi-handle[role=slider]")) {
         name(handle, text(root.querySelector(".bk-slider-title")).split(":")[0] || "slider")
       }
@@ -24,5 +35,4 @@
     }
   }
   sweep()
-  setInterval(sweep, 1000)
 })()

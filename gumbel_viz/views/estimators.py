@@ -238,11 +238,10 @@ class EstimatorsView(View):
                 "the relaxed y, which does change with τ: drag τ and watch."
             ),
             self.hard_note,
-            controls_row(
-                pn.pane.Bokeh(self.forward_figure),
-                pn.pane.Bokeh(self.jacobian_figure),
-                sizing_mode="stretch_width",
-            ),
+            # Fixed sizes, one above the other: they fit a phone, and Bokeh lays them out
+            # (in a wrapping FlexBox they collapsed, and the page never became ready).
+            pn.pane.Bokeh(self.forward_figure),
+            pn.pane.Bokeh(self.jacobian_figure),
             sizing_mode="stretch_width",
         )
 
@@ -575,7 +574,7 @@ class EstimatorsView(View):
     def _make_hard_figures(self) -> tuple[figure, figure]:
         labels = class_labels(self.model.k)
         forward = new_figure(
-            "hard-forward-chart", sizing_mode="fixed", width=260, height=240,
+            "hard-forward-chart", sizing_mode="fixed", width=330, height=220,
             x_range=labels, y_range=Range1d(0, 1.05), title="forward: one-hot",
             x_axis_label="class",
         )  # fmt: skip
