@@ -76,6 +76,23 @@ def message_html(text: str, ok: bool) -> str:
     return f'<span class="verdict" style="color: {colour}">{text}</span>'
 
 
+def wrapping(widget: pn.widgets.Widget) -> pn.widgets.Widget:
+    """A button group whose buttons wrap onto more lines on a narrow screen."""
+    widget.stylesheets = [*widget.stylesheets, static_text("buttons.css")]
+    return widget
+
+
+def chart_card(fig: figure, basis: int = 420) -> pn.Column:
+    """A chart for a wrapping row of charts: two side by side on a wide screen, one on a
+    phone (it grows from ``basis`` px and never shrinks below 300)."""
+    return pn.Column(
+        pn.pane.Bokeh(fig, sizing_mode="stretch_width"),
+        sizing_mode="stretch_width",
+        styles={"flex": f"1 1 {basis}px"},
+        min_width=300,
+    )
+
+
 def controls_row(*objects: pn.viewable.Viewable, **options: object) -> pn.FlexBox:
     """A row of controls that wraps onto more lines on a narrow screen (no page scroll)."""
     defaults = {"flex_wrap": "wrap", "align_items": "flex-end", "sizing_mode": "stretch_width"}

@@ -49,6 +49,7 @@ from .base import (
     message_html,
     new_figure,
     prose,
+    wrapping,
 )
 
 #: The τ grid of the sweep: 25 log-spaced points from 0.01 to 10 (τ = 1 among them).
@@ -215,10 +216,12 @@ class EstimatorsView(View):
                 quadratic,
             ),
             controls_row(
-                pn.widgets.CheckButtonGroup.from_param(
-                    self.param.names,
-                    options={estimators.LABELS[n]: n for n in NAMES},
-                    name="Estimators",
+                wrapping(
+                    pn.widgets.CheckButtonGroup.from_param(
+                        self.param.names,
+                        options={estimators.LABELS[n]: n for n in NAMES},
+                        name="Estimators",
+                    )
                 ),
             ),
             controls_row(

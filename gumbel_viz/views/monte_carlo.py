@@ -29,6 +29,7 @@ from .base import (
     Y_COLOR,
     View,
     Worker,
+    chart_card,
     class_color,
     class_dash,
     class_labels,
@@ -356,11 +357,7 @@ class MonteCarloView(View):
             sizing_mode="stretch_width",
             align="center",
         )
-        grid = pn.GridBox(
-            *(pn.pane.Bokeh(fig, sizing_mode="stretch_width") for fig in self.figures),
-            ncols=2,
-            sizing_mode="stretch_width",
-        )
+        grid = pn.FlexBox(*map(chart_card, self.figures), sizing_mode="stretch_width")
         return pn.Column(
             controls, prose(self.caption), self.summary, grid, sizing_mode="stretch_width"
         )

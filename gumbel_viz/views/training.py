@@ -46,6 +46,7 @@ from .base import (
     message_html,
     new_figure,
     prose,
+    wrapping,
 )
 from .estimators import NAMES, STYLE
 
@@ -204,8 +205,10 @@ class TrainingView(View):
         return pn.Column(
             prose(self.caption),
             controls_row(*settings, sizing_mode="stretch_width"),
-            pn.widgets.CheckButtonGroup.from_param(
-                p.names, options={estimators.LABELS[n]: n for n in NAMES}, name="Estimators"
+            wrapping(
+                pn.widgets.CheckButtonGroup.from_param(
+                    p.names, options={estimators.LABELS[n]: n for n in NAMES}, name="Estimators"
+                )
             ),
             controls_row(
                 pn.widgets.RadioButtonGroup.from_param(p.tau_mode, name="τ"),

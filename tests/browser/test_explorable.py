@@ -146,3 +146,18 @@ def test_the_axe_check_would_catch_a_violation(browser: Browser, app_url: str) -
         assert "button-name" in ids
     finally:
         page.close()
+
+
+def test_no_view_scrolls_the_page_sideways_on_a_phone(browser: Browser, app_url: str) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    wide = {}
+    try:
+        for view in VIEWS:
+            open_app(page, f"{app_url}?seed=1&view={view.slug}")
+            page.wait_for_function("() => Bokeh.documents[0].is_idle", timeout=60_000)
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            if width > 390:
+                wide[view.slug] = width
+    finally:
+        page.close()
+    assert wide == {}
