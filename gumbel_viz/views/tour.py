@@ -151,13 +151,11 @@ class TourView(View):
         self.show_me = pn.widgets.Button(label="Show me", color="primary", width=110)
         self.next = pn.widgets.Button(label="Next ▶", width=90)
         self.restart = pn.widgets.Button(label="Restart", width=90)
-        self.predict = pn.widgets.RadioButtonGroup(
-            options={"(choose)": "", **PREDICTIONS}, value="", label="Your prediction"
-        )
-        self.run_mc = pn.widgets.Button(label="Run the Monte Carlo at τ = 1", width=240)
-        self.tally_figure = self._make_tally_figure()
-        self.tally_pane = pn.pane.Bokeh(self.tally_figure, sizing_mode="stretch_width")
-        self.predict_row = controls_row(self.predict, self.run_mc)
+        # What only some steps show is built when one of them first does (a session
+        # that never reaches them pays nothing for them).
+        self.extra = pn.Column(sizing_mode="stretch_width")
+        self._tally_pane: pn.pane.Bokeh | None = None
+        self._predict_row: pn.viewable.Viewable | None = None
         self._wire()
         self._refresh()
 
@@ -167,8 +165,7 @@ class TourView(View):
             self.heading,
             self.text,
             self.status,
-            self.predict_row,
-            self.tally_pane,
+            self.extra,
             controls_row(self.back, self.show_me, self.next, self.restart),
             self.message,
             sizing_mode="stretch_width",
@@ -182,8 +179,6 @@ class TourView(View):
         self.next.on_click(lambda _e: self._move(+1))
         self.restart.on_click(lambda _e: self._restart())
         self.show_me.on_click(lambda _e: self._show_me())
-        self.run_mc.on_click(self._on_run_mc)
-        self.predict.link(self, value="prediction", bidirectional=True)
         m = self.model.param
         m.watch(self._on_resample, "resample")
         m.watch(self._on_draw, ["noise", "probabilities"])
@@ -204,9 +199,7 @@ class TourView(View):
         self.resamples = 0
         self._reset_tally()
         self.taus_seen, self.order_kept = [self.model.tau], True
-        with param.parameterized.discard_events(self):
-            self.prediction = ""
-        self.param.update(done=[], step=1)
+        self.param.update(done=[], step=1, prediction="")
         self._refresh()
 
     # ------------------------------------------------------------------ session state
@@ -352,10 +345,12 @@ class TourView(View):
             if self.step == 6:
                 self.status.value += self._reveal_html()
             self.tally_source.data = self._tally_data()
-            self.tally_figure.x_range.factors = class_labels(self.model.k)
-            # The figure, not its pane: Panel's Bokeh pane cannot toggle its own visibility.
-            self.tally_figure.visible = self.step == 2
-            self.predict_row.visible = self.step == 6
+            if self._tally_pane is not None:
+                self._tally_pane.object.x_range.factors = class_labels(self.model.k)
+            extra = {2: self._tally, 6: self._prediction}.get(self.step)
+            objects = [extra()] if extra else []
+            if list(self.extra.objects) != objects:
+                self.extra.objects = objects
             self.back.disabled = self.step == 1
             self.next.disabled = self.step == len(STEPS)
 
@@ -376,6 +371,25 @@ class TourView(View):
         )
         label = f"Tour progress: {len(self.done)} of {len(STEPS)} steps done"
         return f'<div class="tour-progress" role="img" aria-label="{label}">{items}</div>'
+
+    def _tally(self) -> pn.pane.Bokeh:
+        if self._tally_pane is None:
+            self._tally_pane = pn.pane.Bokeh(
+                self._make_tally_figure(), sizing_mode="stretch_width"
+            )
+        return self._tally_pane
+
+    def _prediction(self) -> pn.viewable.Viewable:
+        if self._predict_row is None:
+            self.predict = pn.widgets.RadioButtonGroup(
+                options={"(choose)": "", **PREDICTIONS}, value=self.prediction,
+                label="Your prediction",
+            )  # fmt: skip
+            self.predict.link(self, value="prediction", bidirectional=True)
+            self.run_mc = pn.widgets.Button(label="Run the Monte Carlo at τ = 1", width=240)
+            self.run_mc.on_click(self._on_run_mc)
+            self._predict_row = controls_row(self.predict, self.run_mc)
+        return self._predict_row
 
     def _make_tally_figure(self) -> figure:
         fig = new_figure(
