@@ -17,7 +17,7 @@ FAST := not browser and not server and not system
 run: $(VENV)/.runtime
 	$(SERVE) --show
 
-test: $(VENV)/.dev system-deps lint
+test: $(VENV)/.dev system-deps node_modules/.installed lint
 	$(PYTEST) -n 2 -m "$(FAST)"
 	$(PYTEST) -m "not ($(FAST))"
 
@@ -51,6 +51,11 @@ profile: $(VENV)/.dev system-deps
 screenshot: $(VENV)/.dev system-deps
 	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m scripts.screenshot assets/screenshot.png --width 1280 --height 1000 --query 'view=pipeline&seed=1'
 
+# axe-core, for the accessibility tests.
+node_modules/.installed: package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	touch $@
+
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
@@ -64,4 +69,4 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 	touch $@ $(VENV)/.runtime
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) node_modules

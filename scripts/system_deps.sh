@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The system packages the browser and deploy tests need: Chromium and nginx.
+# The system packages the browser and deploy tests need: Chromium, nginx, npm (axe-core).
 # Missing ones are installed with apt when this user can (root, or sudo without a
 # password); otherwise this stops at once with the one command to run.
 set -euo pipefail
@@ -10,6 +10,9 @@ if [[ -z "${CHROMIUM:-}" ]] && ! command -v chromium >/dev/null && ! command -v 
 fi
 if ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]]; then
   missing+=(nginx)
+fi
+if ! command -v npm >/dev/null; then
+  missing+=(npm)
 fi
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
