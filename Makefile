@@ -21,8 +21,9 @@ test: $(VENV)/.dev system-deps node_modules/.installed lint
 	$(PYTEST) -n 2 -m "$(FAST)"
 	$(PYTEST) -m "not ($(FAST))"
 
+# The unit and property tests of core, model and views (tests/app and the rest: make test).
 check: $(VENV)/.dev lint
-	$(PYTEST) -n 2 -m "$(FAST)"
+	$(PYTEST) -n 2 -m "$(FAST)" tests/core tests/views tests/test_model.py
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

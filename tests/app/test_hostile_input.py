@@ -398,7 +398,9 @@ def test_sidebar_controls_refuse_out_of_range_values() -> None:
 
 # ------------------------------------------------------------------ your distribution
 
-EDITOR_MESSAGE = re.compile(r'<span style="color: #[0-9A-F]{6}">(.*)</span>', re.S)
+EDITOR_MESSAGE = re.compile(
+    r'<span class="verdict" style="color: var\(--gsx-\w+, #\w{6}\)">(.*)</span>', re.S
+)
 
 
 def message_text(value: str) -> str:

@@ -10,6 +10,7 @@ import pytest
 from gumbel_viz.core import estimators, objectives
 from gumbel_viz.core.streams import Stream, generator
 from gumbel_viz.model import GumbelSoftmaxModel
+from gumbel_viz.views import estimators as estimators_view
 from gumbel_viz.views.estimators import (
     CUSTOM,
     NAMES,
@@ -19,6 +20,12 @@ from gumbel_viz.views.estimators import (
     runs_for,
 )
 from gumbel_viz.views.sample import SampleView
+
+
+@pytest.fixture
+def short_grid(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three τ for tests about inputs and states rather than about the curves."""
+    monkeypatch.setattr(estimators_view, "TAUS", np.array([0.01, 1.0, 10.0]))
 
 
 def lab(**model: object) -> EstimatorsView:
@@ -89,6 +96,7 @@ def test_status_says_what_variance_is_and_what_is_exact(swept: EstimatorsView) -
     assert "f evaluations" in swept.costs.value and "Jacobian products" in swept.costs.value
 
 
+@pytest.mark.usefixtures("short_grid")
 def test_estimates_at_tau_beside_the_exact_gradient() -> None:
     view = lab(tau=0.5)
     data = view.at_tau.data
@@ -105,6 +113,7 @@ def test_estimates_at_tau_beside_the_exact_gradient() -> None:
     assert np.isclose(np.sum(view.at_tau.data["exact"]), 0, atol=1e-15)
 
 
+@pytest.mark.usefixtures("short_grid")
 def test_hard_panel_forward_is_fixed_and_the_jacobian_follows_tau() -> None:
     view = lab(tau=1.0)
     forward = np.asarray(view.forward.data["forward"]).copy()
@@ -119,6 +128,7 @@ def test_hard_panel_forward_is_fixed_and_the_jacobian_follows_tau() -> None:
     np.testing.assert_allclose(after, expected.reshape(-1), rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.usefixtures("short_grid")
 def test_typed_coefficients_make_a_custom_quadratic_and_bad_ones_a_message() -> None:
     view = lab(k=3)
     view.b_text = "1, 0, -1"
@@ -135,6 +145,7 @@ def test_typed_coefficients_make_a_custom_quadratic_and_bad_ones_a_message() -> 
     assert "now 4" in view.message.value
 
 
+@pytest.mark.usefixtures("short_grid")
 def test_the_rebar_toy_needs_two_classes() -> None:
     view = lab(k=3)
     view.preset = TOY
@@ -148,6 +159,7 @@ def test_the_rebar_toy_needs_two_classes() -> None:
     np.testing.assert_allclose([b[0], 1 + b[1]], [0.499**2, 0.501**2], rtol=1e-12)
 
 
+@pytest.mark.usefixtures("short_grid")
 def test_rloo_is_left_out_at_one_draw_and_says_so() -> None:
     view = lab()
     view.n = 1
@@ -164,6 +176,7 @@ def test_rloo_is_left_out_at_one_draw_and_says_so() -> None:
     [[0.2] * 5, [1.0, 0, 0, 0, 0], [0.5, 0, 0.3, 0.2, 0], [0.3, 0.7], list(np.ones(12) / 12)],
     ids=["uniform", "one sure class", "zeros", "k=2", "k=12"],
 )
+@pytest.mark.usefixtures("short_grid")
 def test_every_edge_state_sweeps_to_finite_numbers(probabilities: list[float]) -> None:
     view = lab(k=len(probabilities))
     view.model.set_probabilities(probabilities)
