@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
+from gumbel_viz.app.explorer import GROUP_OF
 from gumbel_viz.core.montecarlo import run_monte_carlo
 from gumbel_viz.core.streams import Stream, generator
 from gumbel_viz.model import GumbelSoftmaxModel
@@ -151,7 +152,10 @@ class Visit:
     async def _monte_carlo(self) -> None:
         v = self.visitor
         start = time.perf_counter()
-        v.model(_is_widget("Tabs", "name", ""), "tabs").active = 3
+        groups = v.model(
+            lambda m: type(m).__name__ == "Tabs" and "view-groups" in m.css_classes, "view groups"
+        )
+        groups.active = GROUP_OF["monte-carlo"]  # its first tab: the Monte Carlo view
         run_button = _is_widget("Button", "label", "Run Monte Carlo")
         end = await v.wait_for(
             lambda: any(run_button(m) for m in v.document.models), "the Monte Carlo view"

@@ -305,9 +305,15 @@ class Explorer(Viewer):
             pn.Column(self.controls, width=320), self._main(), sizing_mode="stretch_width"
         )
 
+    def close(self) -> None:
+        """The session has ended: its views let go of what would keep them alive."""
+        for view in (self.sample_view, *self.views.values()):
+            view.close()
+
     def page(self) -> pn.Template:
         """The served page: controls in the sidebar, views in the main area."""
         self.sync_url()
         if pn.state.curdoc and pn.state.curdoc.session_context:
+            pn.state.on_session_destroyed(lambda _context: self.close())
             pn.state.on_session_destroyed(release_memory_soon)
         return explorer_page(sidebar=self.controls, main=self._main())

@@ -66,7 +66,8 @@ class AnnealingView(View):
         )
         self.figure = self._make_figure()
         self.play = pn.widgets.Toggle(label="▶ Play / ❚❚ Pause", color="primary", width=180)
-        self.play.jscallback(
+        self.browser_callback(
+            self.play,
             value=static_text("anneal.js"),
             args={
                 "schedule": self.schedule,

@@ -15,6 +15,7 @@ import panel as pn
 import param
 from bokeh.models import ColumnDataSource, CustomJS, HoverTool, Legend
 from bokeh.plotting import figure
+from panel.links import Callback
 from panel.viewable import Viewer
 
 from ..model import GumbelSoftmaxModel
@@ -181,6 +182,29 @@ class View(Viewer):
     model = param.ClassSelector(class_=GumbelSoftmaxModel, constant=True)
     main = param.Parameter(None, constant=True, doc="The session's main chart.")
     session = param.Parameter(None, constant=True, doc="The session's explorer.")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._browser_callback_widgets: list[pn.widgets.Widget] = []
+
+    def browser_callback(
+        self, widget: pn.widgets.Widget, args: dict[str, object], **code: str
+    ) -> None:
+        """``widget.jscallback(args=args, **code)``, forgotten by :meth:`close`.
+
+        Panel keeps browser callbacks in a class-level registry, keyed weakly by
+        the widget but holding the arguments strongly: an argument that leads
+        back to the widget (a source this view listens to, a widget it watches)
+        would keep the closed session alive for good (measured: every session).
+        """
+        widget.jscallback(args=args, **code)
+        self._browser_callback_widgets.append(widget)
+
+    def close(self) -> None:
+        """The session has ended: drop what class-level registries hold of this view."""
+        for widget in self._browser_callback_widgets:
+            Callback.registry.pop(widget, None)
+        self._browser_callback_widgets.clear()
 
     @classmethod
     def settings_from_link(cls, query: dict[str, str], notices: list[str]) -> dict[str, object]:

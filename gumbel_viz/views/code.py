@@ -121,7 +121,8 @@ class CodeView(View):
         self.downloads = {}
         for s in self.snippets:
             button = pn.widgets.Button(label=f"Copy {s.framework} code", width=170)
-            button.jscallback(
+            self.browser_callback(
+                button,
                 clicks=static_text("copy_snippet.js"),
                 args={"snippets": self.source, "key": s.key, "status": self.copy_status},
             )

@@ -15,7 +15,6 @@ import param
 from bokeh.models import ColumnDataSource, CustomJS, CustomJSTickFormatter, Range1d
 from bokeh.plotting import figure
 from bokeh.transform import dodge
-from panel.viewable import Viewer
 
 from .. import core
 from ..model import TAU_BOUNDS, GumbelSoftmaxModel
@@ -24,6 +23,7 @@ from .base import (
     HIGHLIGHT,
     PI_COLOR,
     Y_COLOR,
+    View,
     class_labels,
     class_source,
     follow_class_hover,
@@ -76,7 +76,7 @@ def tau_formatter() -> CustomJSTickFormatter:
     return CustomJSTickFormatter(code="return (10 ** tick).toPrecision(3)")
 
 
-class SampleView(Viewer):
+class SampleView(View):
     """Grouped bars of π and y per class, the drawn class shaded, readouts, the τ slider.
 
     Its data source is named ``sample-bars`` (columns :data:`BAR_COLUMNS`) so browser
@@ -87,7 +87,7 @@ class SampleView(Viewer):
     through ``drag-pi`` to :meth:`GumbelSoftmaxModel.set_probabilities`.
     """
 
-    model = param.ClassSelector(class_=GumbelSoftmaxModel, constant=True)
+    title = "The draw"
     log10_tau = param.Number(0.0, bounds=LOG10_TAU_BOUNDS, doc="log10 of tau.")
 
     def __init__(self, **params):
@@ -115,8 +115,10 @@ class SampleView(Viewer):
             format=tau_formatter(),
             sizing_mode="stretch_width",
         )
-        self.tau_slider.jscallback(
-            args={"bars": self.bars, "readouts": self.readouts}, value=static_text("relax_tau.js")
+        self.browser_callback(
+            self.tau_slider,
+            args={"bars": self.bars, "readouts": self.readouts},
+            value=static_text("relax_tau.js"),
         )
         self.model.param.watch(self.refresh, ["probabilities", "noise"])
 

@@ -148,8 +148,10 @@ class TemperatureView(View):
         self.model.param.watch(self._push, ["probabilities", "noise"])
         self.model.param.watch(self._move_markers, ["tau"])
         if self.main is not None:
-            self.main.tau_slider.jscallback(
-                args={"markers": self.markers}, value=static_text("tau_marker.js")
+            self.browser_callback(
+                self.main.tau_slider,
+                args={"markers": self.markers},
+                value=static_text("tau_marker.js"),
             )
 
     def __panel__(self) -> pn.viewable.Viewable:

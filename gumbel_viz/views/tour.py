@@ -185,7 +185,7 @@ class TourView(View):
         m.watch(self._on_tau, "tau")
         self.keys.on_change("data", self._on_key)  # sent by static/page.js
         # An argument of a browser callback puts the source in the page for page.js.
-        self.next.js_on_click(args={"keys": self.keys}, code="")
+        self.browser_callback(self.next, args={"keys": self.keys}, clicks="")
 
     def _on_key(self, _attr: str, _old: object, new: dict) -> None:
         showing = self.session is None or self.session.view == self.slug

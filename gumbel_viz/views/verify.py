@@ -48,7 +48,8 @@ class VerifyView(View):
         self.button = pn.widgets.Button(label="Verify", color="primary", width=140)
         self.worker = Worker(self._job, self._show_checks, button=self.button)
         self.button.on_click(self._on_click)
-        self.button.jscallback(
+        self.browser_callback(
+            self.button,
             clicks=static_text("verify_browser.js"),
             args={"bars": self.main.bars, "answer": self.browser},
         )

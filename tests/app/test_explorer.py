@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import math
+import weakref
 
 import numpy as np
 import panel as pn
@@ -99,3 +101,27 @@ def test_views_settings_from_a_link_reach_the_view_when_it_opens() -> None:
     explorer.apply_link({"n": "1000000"})  # a built view takes it at once
     assert explorer.views["monte-carlo"].n_draws == 1_000_000
     assert explorer.link_query()["n"] == "1000000"
+
+
+def test_a_closed_session_leaves_nothing_alive() -> None:
+    """Every view built, then the session ends: nothing class-level (such as Panel's
+    registry of browser callbacks) keeps any of it alive."""
+    alive = _closed_session()
+    gc.collect()
+    assert [type(ref()).__name__ for ref in alive if ref() is not None] == []
+
+
+def test_an_unclosed_session_is_kept_by_its_browser_callbacks() -> None:
+    """The state the test above relies on closing: without close() it stays."""
+    alive = _closed_session(close=False)
+    gc.collect()
+    assert all(ref() is not None for ref in alive)
+
+
+def _closed_session(close: bool = True) -> list[weakref.ref]:
+    explorer = Explorer(seed=1)
+    for view in VIEWS:
+        explorer.build_view(view.slug)
+    if close:
+        explorer.close()
+    return [weakref.ref(explorer), *(weakref.ref(v) for v in explorer.views.values())]

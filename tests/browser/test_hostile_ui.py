@@ -79,13 +79,13 @@ def test_payloads_typed_into_every_text_input_are_refused_as_text(
         expect(message).to_contain_text(f"{first_token(payload)!r} is not a number")
     assert read_bars(page)["pi"] == before["pi"]
 
-    page.locator(".bk-tab", has_text="Gradients").click()
-    c_input = page.get_by_label("c (comma-separated)")
-    c_message = page.get_by_text("c not changed:")
+    page.locator(".bk-tab", has_text=re.compile("^Train$")).click()  # opens on Estimators
+    b_input = page.get_by_label("b: f = ½ zᵀAz + bᵀz")
+    b_message = page.get_by_text("f not changed:")
     for payload in PAYLOADS:
-        c_input.fill(payload)
-        c_input.press("Enter")
-        expect(c_message).to_contain_text(f"{first_token(payload)!r} is not a number")
+        b_input.fill(payload)
+        b_input.press("Enter")
+        expect(b_message).to_contain_text(f"{first_token(payload)!r} is not a number")
 
     seed = page.get_by_label("Seed (blank: fresh randomness)")
     for payload in PAYLOADS:

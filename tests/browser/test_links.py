@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from gumbel_viz import core
 from support.browser import READ_LOG10_TAU, open_app, read_bars, tau_handle, wait_for_change
@@ -88,26 +89,38 @@ def test_tampered_links_are_adjusted_with_a_notice(
     assert errors == []
 
 
+def tab(page: Page, title: str) -> Locator:
+    """The tab titled exactly ``title`` (a group such as "Train" or a view)."""
+    return page.locator(".bk-tab", has_text=re.compile(f"^{re.escape(title)}$"))
+
+
 def test_switching_views_updates_the_link(page: Page, app_url: str) -> None:
     open_app(page, app_url)
-    wait_for_query(page, view="about")  # the default view, written once the page is up
-    expect(page.locator(".katex").first).to_be_visible()
-    page.locator(".bk-tab", has_text="Under the hood").click()
+    wait_for_query(page, view="tour")  # the default view, written once the page is up
+    tab(page, "See").click()
     wait_for_query(page, view="pipeline")
     page.wait_for_function("() => Bokeh.documents[0].get_model_by_name('pipeline') !== null")
-    page.locator(".bk-tab", has_text="Temperature path").click()
+    tab(page, "Temperature path").click()
+    wait_for_query(page, view="temperature")
+    tab(page, "Learn").click()
+    wait_for_query(page, view="tour")
+    tab(page, "About").click()
+    wait_for_query(page, view="about")
+    expect(page.locator(".katex").first).to_be_visible()
+    tab(page, "See").click()  # a group reopens on the view it showed last
     wait_for_query(page, view="temperature")
 
 
 def test_a_view_with_link_settings_opens_and_stays_open(page: Page, app_url: str) -> None:
     """Opening Monte Carlo adds its n to the link and keeps the tab: the URL is read once."""
     open_app(page, f"{app_url}?seed=3")
-    wait_for_query(page, view="about")
-    page.locator(".bk-tab", has_text="Monte Carlo proof").click()
+    wait_for_query(page, view="tour")
+    tab(page, "Prove").click()
     wait_for_query(page, view="monte-carlo", n="100000")
     page.get_by_role("button", name="1,000", exact=True).click()
     wait_for_query(page, view="monte-carlo", n="1000")
-    expect(page.locator(".bk-tab.bk-active")).to_have_text("Monte Carlo proof")
+    active = page.locator(".bk-tab.bk-active")
+    expect(active).to_have_text(["Prove", "Monte Carlo proof"])
 
 
 def test_tampered_link_is_replaced_by_a_clean_one(page: Page, app_url: str) -> None:
