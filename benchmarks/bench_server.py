@@ -1,54 +1,213 @@
-"""Server figures: resident memory per open session and the time to create one.
+"""Server figures, ours against the bare reference page, both served at once.
 
-Sessions are opened with ``bokeh.client.pull_session``, which runs ``app.py`` on
-the server exactly as a browser's visit does (without rendering anything), and
-kept open; the memory per session is the slope of a least-squares line through
-the server's resident set size after each one.
+Visitors: each of 30 sequential visits to each app (interleaved ABAB) fetches the
+page (which makes the server build a session's document, as a browser's visit
+does) and then opens a ``bokeh.client`` session and closes it. The server's CPU
+per visitor is the growth of its utime + stime (/proc/<pid>/stat) from one of its
+visits to its next, so the work a visit leaves behind (discarding the session) is
+charged too. Concurrency: 50 ``bokeh.client`` sessions opened at once, in
+threads, on one process; the seconds until the last is open.
+
+Memory (:func:`measure_memory`): sessions opened one by one and kept open, the
+slope of the server's resident set size against the number open; then all closed,
+and the seconds until the RSS is back to the baseline (a condition polled up to a
+timeout). Measured under the Makefile's environment (``PYTHONMALLOC=malloc``) and
+under a plain ``panel serve app.py`` (no environment, no options).
 """
 
 from __future__ import annotations
 
+import importlib
+import os
+import pkgutil
 import statistics
 import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from pathlib import Path
 
 import numpy as np
-import panel as pn
-from bokeh.client import pull_session
+import panel.models
+from bokeh.client import ClientSession, pull_session
 
 from support.memory import resident_mb
 from support.served import served_process
 
+from .ratios import BARE_APP, at_most, at_most_ratio, ratio_row
+
+VISITS = 30
+CONCURRENT = 50
+CONCURRENT_TRIALS = 2
 SESSIONS = 20
+BASELINE_TOLERANCE_MB = 2.0
+BASELINE_TIMEOUT_S = 60.0
+TICK_S = 1 / os.sysconf("SC_CLK_TCK")
+APPS = {"ours": "app.py", "bare": BARE_APP}
+# Python treats an empty PYTHONMALLOC as unset: the default allocator (pymalloc).
+ENVIRONMENTS = {
+    "Makefile env (PYTHONMALLOC=malloc)": {"PYTHONMALLOC": "malloc"},
+    "plain `panel serve app.py`": {"PYTHONMALLOC": ""},
+}
 
 
-def measure(sessions: int = SESSIONS) -> list[dict[str, object]]:
-    pn.extension("katex", notifications=True)  # the client must know the page's models
-    with served_process() as (url, server):
-        pull_session(url=url).close()  # warm up: imports, first-session caches
-        rss, seconds, open_sessions = [resident_mb([server.pid])], [], []
-        for _ in range(sessions):
-            start = time.perf_counter()
-            open_sessions.append(pull_session(url=url))
-            seconds.append(time.perf_counter() - start)
-            rss.append(resident_mb([server.pid]))
-        slope = float(np.polyfit(np.arange(len(rss)), rss, 1)[0])
-        for session in open_sessions:
-            session.close()
+def _register_panel_models() -> None:
+    """Import every Panel model class so pulled documents can be decoded here."""
+    for module in pkgutil.iter_modules(panel.models.__path__):
+        importlib.import_module(f"panel.models.{module.name}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of process ``pid`` in seconds (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * TICK_S
+
+
+def visit(url: str) -> tuple[float, float]:
+    """Fetch the page, then open and close a session: (GET s, session s)."""
+    start = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=120) as response:
+        response.read()
+    fetched = time.perf_counter()
+    session = pull_session(url=url)
+    opened = time.perf_counter()
+    session.close()
+    return fetched - start, opened - fetched
+
+
+def open_concurrently(url: str, count: int = CONCURRENT) -> tuple[float, list[ClientSession]]:
+    """Open ``count`` sessions at once (one thread each): seconds until all are open."""
+    start = time.perf_counter()
+    with ThreadPoolExecutor(count) as pool:
+        sessions = list(pool.map(lambda _: pull_session(url=url), range(count)))
+    return time.perf_counter() - start, sessions
+
+
+def _served(stack: ExitStack, env: dict[str, str] | None = None) -> dict[str, tuple[str, int]]:
+    served = {}
+    for name, app in APPS.items():
+        url, server = stack.enter_context(served_process(env=env, app=app))
+        served[name] = (url, server.pid)
+    return served
+
+
+def measure(visits: int = VISITS) -> list[dict[str, object]]:
+    """The visitor and concurrency rows of the ratio table (Makefile environment)."""
+    _register_panel_models()
+    cpu: dict[str, list[float]] = {name: [] for name in APPS}
+    gets: dict[str, list[float]] = {name: [] for name in APPS}
+    opens: dict[str, list[float]] = {name: [] for name in APPS}
+    concurrent: dict[str, list[float]] = {name: [] for name in APPS}
+    with ExitStack() as stack:
+        served = _served(stack)
+        for url, _pid in served.values():  # warm up: imports, first-session caches
+            for _ in range(2):
+                visit(url)
+        last = {name: cpu_seconds(pid) for name, (_url, pid) in served.items()}
+        for i in range(visits + 1):
+            for name, (url, pid) in served.items():  # ABAB
+                now = cpu_seconds(pid)
+                if i > 0:
+                    cpu[name].append(now - last[name])
+                last[name] = now
+                if i < visits:
+                    got, opened = visit(url)
+                    gets[name].append(got)
+                    opens[name].append(opened)
+        for _ in range(CONCURRENT_TRIALS):
+            for name, (url, _pid) in served.items():  # ABAB
+                seconds, sessions = open_concurrently(url)
+                concurrent[name].append(seconds)
+                for session in sessions:
+                    session.close()
+    ms = {name: [s * 1e3 for s in values] for name, values in opens.items()}
+    get_ms = {name: [s * 1e3 for s in values] for name, values in gets.items()}
     return [
-        {
-            "what": f"memory per open session (MB, slope over {sessions})",
-            "value": slope,
-            "target": "<= 10",
-        },
-        {
-            "what": "create a session (ms, median)",
-            "value": statistics.median(seconds) * 1e3,
-            "target": "-",
-        },
-    ]
+        ratio_row(
+            f"server CPU per new visitor (s; page GET + session, {visits} sequential)",
+            cpu["ours"], cpu["bare"], "≤ 1.5× bare", at_most_ratio(1.5),
+        ),
+        ratio_row(
+            "server CPU per new visitor (s, mean)",
+            cpu["ours"], cpu["bare"], "≤ 1.5× bare", at_most_ratio(1.5), centre=statistics.mean,
+        ),
+        ratio_row("page GET (ms)", get_ms["ours"], get_ms["bare"], "–"),
+        ratio_row("bokeh.client session open (ms)", ms["ours"], ms["bare"], "–"),
+        ratio_row(
+            f"{CONCURRENT} concurrent bokeh.client sessions, one process: all open (s)",
+            concurrent["ours"], concurrent["bare"], "–",
+        ),
+    ]  # fmt: skip
+
+
+def wait_for_baseline(pids: dict[str, int], baselines: dict[str, float]) -> dict[str, float]:
+    """Seconds until each server's RSS is within the tolerance of its baseline
+    (``BASELINE_TIMEOUT_S`` when it never gets there)."""
+    start, reached = time.monotonic(), {}
+    while len(reached) < len(pids) and time.monotonic() - start < BASELINE_TIMEOUT_S:
+        for name, pid in pids.items():
+            if (
+                name not in reached
+                and resident_mb([pid]) <= baselines[name] + BASELINE_TOLERANCE_MB
+            ):
+                reached[name] = time.monotonic() - start
+        time.sleep(0.25)  # polling the condition
+    return {name: reached.get(name, BASELINE_TIMEOUT_S) for name in pids}
+
+
+def measure_memory(sessions: int = SESSIONS) -> list[dict[str, object]]:
+    """Memory per open session and back to baseline, under both environments."""
+    _register_panel_models()
+    rows = []
+    for label, env in ENVIRONMENTS.items():
+        with ExitStack() as stack:
+            served = _served(stack, env)
+            pids = {name: pid for name, (_url, pid) in served.items()}
+            for url, _pid in served.values():
+                for _ in range(2):
+                    pull_session(url=url).close()  # warm up
+            time.sleep(1)  # the warm-up sessions' close reaches the servers
+            baselines = {name: resident_mb([pid]) for name, pid in pids.items()}
+            rss = {name: [baselines[name]] for name in APPS}
+            kept = []
+            for _ in range(sessions):
+                for name, (url, pid) in served.items():  # ABAB
+                    kept.append(pull_session(url=url))
+                    rss[name].append(resident_mb([pid]))
+            peak = {name: resident_mb([pid]) for name, pid in pids.items()}
+            for session in kept:
+                session.close()
+            seconds = wait_for_baseline(pids, baselines)
+            left = {name: resident_mb([pid]) - baselines[name] for name, pid in pids.items()}
+        slope = {
+            name: float(np.polyfit(np.arange(len(values)), values, 1)[0])
+            for name, values in rss.items()
+        }
+        rows += [
+            ratio_row(
+                f"{label}: memory per open session (MB, slope over {sessions})",
+                [slope["ours"]], [slope["bare"]], "≤ 1.5 MB", at_most(1.5),
+            ),
+            ratio_row(
+                f"{label}: RSS with {sessions} open, above baseline (MB)",
+                [peak["ours"] - baselines["ours"]], [peak["bare"] - baselines["bare"]], "–",
+            ),
+            ratio_row(
+                f"{label}: after closing, s until RSS ≤ baseline + {BASELINE_TOLERANCE_MB:g} MB",
+                [seconds["ours"]], [seconds["bare"]], f"< {BASELINE_TIMEOUT_S:g} s (timeout)",
+                at_most(BASELINE_TIMEOUT_S - 1), show_ratio=False,
+            ),
+            ratio_row(
+                f"{label}: RSS above baseline at the end (MB)",
+                [left["ours"]], [left["bare"]], f"≤ {BASELINE_TOLERANCE_MB:g}",
+                at_most(BASELINE_TOLERANCE_MB),
+            ),
+        ]  # fmt: skip
+    return rows
 
 
 if __name__ == "__main__":
     from support.tables import print_table
 
-    print_table("Server", measure())
+    print_table("Server: ours vs bare", measure())
+    print_table("Server memory: ours vs bare", measure_memory())

@@ -46,28 +46,34 @@ def wait_for_http(url: str, timeout: float = 30.0) -> None:
 
 
 @contextmanager
-def served_app(*extra_args: str) -> Iterator[str]:
+def served_app(*extra_args: str, app: str | Path = "app.py") -> Iterator[str]:
     """Run ``panel serve app.py`` as ``make run`` does; yield the app's URL.
 
+    ``app`` serves another app file instead (relative to the checkout, or absolute).
     On exit the server is stopped and its log checked for tracebacks.
     """
-    with served_process(*extra_args) as (url, _server):
+    with served_process(*extra_args, app=app) as (url, _server):
         yield url
 
 
 @contextmanager
 def served_process(
-    *extra_args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
+    *extra_args: str,
+    env: dict[str, str] | None = None,
+    cwd: Path = ROOT,
+    app: str | Path = "app.py",
 ) -> Iterator[tuple[str, subprocess.Popen]]:
     """Like :func:`served_app`, also yielding the server process (for its memory).
 
     ``env`` adds environment variables for the server (``PYTHONMALLOC=malloc`` as the
     Makefile serves it unless given, see gumbel_viz/app/memory.py); ``cwd`` is the
-    server's working directory (the app is given by its absolute path).
+    server's working directory (the app is given by its absolute path); ``app`` is
+    the app file (``benchmarks/bare_app.py`` is served at ``/bare_app``).
     """
     env = {"PYTHONMALLOC": "malloc", **(env or {})}
+    app_path = ROOT / app
     port = free_port()
-    url = f"http://127.0.0.1:{port}/app"
+    url = f"http://127.0.0.1:{port}/{app_path.stem}"
     # A file, not a pipe: a long run (a load test) logs more than a pipe holds,
     # and a full pipe would stall the server.
     with tempfile.TemporaryFile(mode="w+") as log_file:
@@ -77,7 +83,7 @@ def served_process(
                 "-m",
                 "panel",
                 "serve",
-                str(ROOT / "app.py"),
+                str(app_path),
                 "--port",
                 str(port),
                 "--address",
