@@ -1,14 +1,50 @@
-"""Run every benchmark and print Markdown tables: ``python -m benchmarks``."""
+"""Run the benchmarks and print Markdown tables: ``python -m benchmarks [part ...]``.
+
+With no arguments every part runs, in the order of :data:`PARTS`; otherwise only
+the parts named (``python -m benchmarks server browser``). Adding a part is one
+line: its name, its table's title and a function returning the table's rows.
+"""
+
+import sys
+from collections.abc import Callable
 
 from support.tables import print_table
 
 from . import bench_browser, bench_engine, bench_montecarlo, bench_server
 from .machine import describe_machine
 
-print(describe_machine())
-print_table(
-    "Engine: relaxed samples vs the NumPy exponential floor (median of 7)", bench_engine.measure()
-)
-print_table("Monte Carlo sampling on the server (median of 7)", bench_montecarlo.measure())
-print_table("Browser (headless Chromium, localhost)", bench_browser.measure())
-print_table("Server (panel serve, sessions opened with bokeh.client)", bench_server.measure())
+PARTS: dict[str, tuple[str, Callable[[], list[dict[str, object]]]]] = {
+    "engine": (
+        "Engine: relaxed samples vs the NumPy exponential floor (median of 7)",
+        bench_engine.measure,
+    ),
+    "montecarlo": ("Monte Carlo sampling on the server (median of 7)", bench_montecarlo.measure),
+    "server": (
+        "Server, ours vs the bare page (benchmarks/bare_app.py), one run, "
+        "Makefile environment, sessions with bokeh.client",
+        bench_server.measure,
+    ),
+    "memory": (
+        "Server memory, ours vs the bare page, under both environments",
+        bench_server.measure_memory,
+    ),
+    "browser": (
+        "Browser, ours vs the bare page (headless Chromium, localhost, ABAB)",
+        bench_browser.measure,
+    ),
+    "browser-app": ("Browser, the app's own figures", bench_browser.measure_app),
+}
+
+
+def main(names: list[str]) -> None:
+    unknown = [name for name in names if name not in PARTS]
+    if unknown:
+        sys.exit(f"unknown part(s) {', '.join(unknown)}; the parts: {', '.join(PARTS)}")
+    print(describe_machine())
+    for name in names or PARTS:
+        title, measure = PARTS[name]
+        print_table(title, measure())
+        sys.stdout.flush()
+
+
+main(sys.argv[1:])

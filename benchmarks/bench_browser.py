@@ -1,10 +1,16 @@
 """Browser figures, headless Chromium against the app served on localhost.
 
-* tau key press -> repainted chart: from the keydown event to the first task
-  after the next animation frame that follows the chart's data change (the
-  frame the new bars are painted in).
+* tau key press -> repainted chart, two probes: (a) data change, from the keydown
+  event to the first task after the next animation frame that follows the chart's
+  data change (the frame the new bars are painted in); (b) pixels, from the keydown
+  to the first task after an animation frame in which the chart's canvas pixels
+  differ from what they were before the press (``getImageData``).
 * page load -> first chart: navigation start to the first animation frame in
   which the main chart's view reports it has finished painting.
+
+:func:`measure` runs each on the app and on the bare reference page
+(``benchmarks/bare_app.py``, same model names, so the same probes), both served at
+once, trials interleaved ABAB; :func:`measure_app` the app's own figures.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from support.browser import BARS_READY, tau_handle
 from support.served import launch_args, served_app
 from support.tables import percentile
+
+from .ratios import BARE_APP, at_most_ratio, p50, ratio_row
 
 INSTALL_KEY_TO_PAINT_PROBE = """() => {
   window.__latencies = []
@@ -47,16 +55,50 @@ INSTALL_CLICK_TO_CHARTS_PROBE = """() => {
   })
 }"""
 
+# The chart's canvas pixels are read before each press (window.__armPixels) and
+# after every animation frame that follows it, until they differ.
+INSTALL_KEY_TO_PIXELS_PROBE = """() => {
+  window.__latencies = []
+  const chart = Bokeh.documents[0].get_model_by_name('sample-chart')
+  const pixels = () => {
+    const canvas = Bokeh.index.find_one(chart).canvas.primary.canvas
+    const context = canvas.getContext('2d')
+    return new Uint32Array(context.getImageData(0, 0, canvas.width, canvas.height).data.buffer)
+  }
+  let before = null
+  window.__armPixels = () => { before = pixels() }
+  const differs = (a, b) => {
+    if (a.length !== b.length) return true
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return true
+    return false
+  }
+  document.addEventListener('keydown', () => {
+    const start = performance.now()
+    const reference = before
+    const check = () => {
+      if (differs(pixels(), reference)) window.__latencies.push(performance.now() - start)
+      else requestAnimationFrame(() => setTimeout(check))
+    }
+    requestAnimationFrame(() => setTimeout(check))
+  }, true)
+}"""
+
 LOAD_DONE = f"() => ({BARS_READY})() && Bokeh.documents[0].is_idle"
 
 
-def key_to_paint_ms(page: Page, url: str, presses: int = 60) -> list[float]:
+def key_to_paint_ms(
+    page: Page, url: str, presses: int = 60, probe: str = INSTALL_KEY_TO_PAINT_PROBE
+) -> list[float]:
+    """``presses`` tau key presses, each from the keydown to the repaint ``probe`` sees."""
     page.goto(url)
     page.wait_for_function(LOAD_DONE)
-    page.evaluate(INSTALL_KEY_TO_PAINT_PROBE)
+    page.evaluate(probe)
+    pixels = "__armPixels" in probe
     handle = tau_handle(page)
     handle.focus()
     for i in range(presses):
+        if pixels:
+            page.evaluate("() => window.__armPixels()")
         handle.press("ArrowLeft" if (i // 20) % 2 == 0 else "ArrowRight")
         page.wait_for_function(f"() => window.__latencies.length > {i}")
     return page.evaluate("() => window.__latencies")
@@ -131,37 +173,72 @@ def fresh_load_ms(browser: Browser, url: str) -> float:
         page.close()
 
 
-def measure(loads: int = 15) -> list[dict[str, object]]:
+LOADS = 10  # per app
+KEY_BLOCKS = 3  # per app and probe
+PRESSES = 20  # per block
+
+
+def measure(loads: int = LOADS, blocks: int = KEY_BLOCKS) -> list[dict[str, object]]:
+    """The browser rows of the ratio table: ours and bare, trials interleaved ABAB."""
+    apps = ("ours", "bare")
+    load_ms: dict[str, list[float]] = {name: [] for name in apps}
+    data_ms: dict[str, list[float]] = {name: [] for name in apps}
+    pixel_ms: dict[str, list[float]] = {name: [] for name in apps}
+    with (
+        served_app() as ours,
+        served_app(app=BARE_APP) as bare,
+        sync_playwright() as playwright,
+    ):
+        urls = {"ours": ours, "bare": bare}
+        browser = playwright.chromium.launch(**launch_args())
+        for url in urls.values():
+            fresh_load_ms(browser, url)  # warm the server's and the browser's caches
+        for _ in range(loads):
+            for name, url in urls.items():
+                load_ms[name].append(fresh_load_ms(browser, url))
+        page = browser.new_page()
+        for _ in range(blocks):
+            for probe, results in (
+                (INSTALL_KEY_TO_PAINT_PROBE, data_ms),
+                (INSTALL_KEY_TO_PIXELS_PROBE, pixel_ms),
+            ):
+                for name, url in urls.items():
+                    results[name] += key_to_paint_ms(page, url, PRESSES, probe)
+        page.goto("about:blank")  # close the last session before the servers stop
+        browser.close()
+    return [
+        ratio_row(
+            "τ key press → repainted chart, data-change probe (ms, p50)",
+            data_ms["ours"], data_ms["bare"], "≤ 1.15× bare", at_most_ratio(1.15), centre=p50,
+        ),
+        ratio_row(
+            "τ key press → chart pixels changed, pixel probe (ms, p50)",
+            pixel_ms["ours"], pixel_ms["bare"], "≤ 1.15× bare", at_most_ratio(1.15), centre=p50,
+        ),
+        ratio_row(
+            "navigation → main chart painted (ms)",
+            load_ms["ours"], load_ms["bare"], "≤ 1.15× bare", at_most_ratio(1.15),
+        ),
+    ]  # fmt: skip
+
+
+def measure_app() -> list[dict[str, object]]:
+    """The app's own browser figures (no bare counterpart)."""
     with served_app() as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(**launch_args())
         page = browser.new_page()
         load_to_chart_ms(page, url)  # warm the server's and the browser's caches
-        load_times = [fresh_load_ms(browser, url) for _ in range(loads)]
-        latencies = key_to_paint_ms(page, url)
         montecarlo = montecarlo_click_to_charts_ms(page, url)
         fps = [annealing_fps(page, url) for _ in range(3)]
+        page.goto("about:blank")
         browser.close()
     return [
-        {
-            "what": "tau key press -> repaint (ms)",
-            "p50": percentile(latencies, 50),
-            "p95": percentile(latencies, 95),
-            "n": len(latencies),
-            "target": "p50 <= 20, p95 <= 35",
-        },
-        {
-            "what": "page load -> first chart (ms)",
-            "p50": statistics.median(load_times),
-            "p95": percentile(load_times, 95),
-            "n": len(load_times),
-            "target": "<= 1500",
-        },
         {
             "what": "Monte Carlo 10^6 click -> charts (ms)",
             "p50": statistics.median(montecarlo),
             "p95": percentile(montecarlo, 95),
             "n": len(montecarlo),
-            "target": "median <= 400",
+            "target": "median <= 250",
         },
         {
             "what": "annealing animation (frames/s)",
@@ -176,4 +253,5 @@ def measure(loads: int = 15) -> list[dict[str, object]]:
 if __name__ == "__main__":
     from support.tables import print_table
 
-    print_table("Browser (headless Chromium, localhost)", measure())
+    print_table("Browser: ours vs bare (headless Chromium, localhost)", measure())
+    print_table("Browser: the app's own figures", measure_app())
