@@ -10,11 +10,13 @@ and, when PyTorch is installed (it is never required),
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 
 import numpy as np
 
-from gumbel_viz.core import gumbel_softmax
+from gumbel_viz.core import gumbel_softmax, relaxation
 from support.tables import median_seconds
 
 CASES = [(10**6, 5), (10**5, 100)]
@@ -35,33 +37,61 @@ def torch_seconds(logits: np.ndarray, n: int, repeats: int) -> float | None:
         import torch
     except ImportError:
         return None
-    batch = torch.from_numpy(np.ascontiguousarray(np.broadcast_to(logits, (n, logits.size))))
+    rows = np.broadcast_to(logits, (n, logits.shape[-1]))
+    batch = torch.from_numpy(np.ascontiguousarray(rows))
     return median_seconds(partial(torch.nn.functional.gumbel_softmax, batch, tau=TAU), repeats)
 
 
+def ours_seconds(logits: np.ndarray, n: int, rng: np.random.Generator, repeats: int) -> float:
+    """Our engine on one shared row of logits (n draws) or on n rows of their own."""
+    if logits.ndim == 1:
+        return median_seconds(
+            partial(gumbel_softmax, logits, TAU, rng=rng, sample_shape=n), repeats
+        )
+    return median_seconds(partial(gumbel_softmax, logits, TAU, rng=rng), repeats)
+
+
 def measure_case(
-    rng: np.random.Generator, n: int, k: int, dtype: type, repeats: int
+    rng: np.random.Generator, n: int, k: int, dtype: type, repeats: int, per_row: bool = False
 ) -> dict[str, object]:
-    logits = np.log(rng.dirichlet(np.ones(k))).astype(dtype)
+    size = (n,) if per_row else None  # per-row: C-ordered (n, k), as a network passes them
+    logits = np.log(rng.dirichlet(np.ones(k), size=size)).astype(dtype)
     floor = median_seconds(partial(rng.standard_exponential, (n, k), dtype=dtype), repeats)
-    ours = median_seconds(partial(gumbel_softmax, logits, TAU, rng=rng, sample_shape=n), repeats)
+    ours = ours_seconds(logits, n, rng, repeats)
+    with single_threaded():
+        ours_one_thread = ours_seconds(logits, n, rng, repeats)
     naive = median_seconds(
         partial(naive_gumbel_softmax, rng, logits.astype(np.float64), n), repeats
     )
     torch_time = torch_seconds(logits, n, repeats)
     return {
-        "case": f"10^{int(np.log10(n))} x {k} {np.dtype(dtype).name}",
+        "case": f"10^{int(np.log10(n))} x {k} {np.dtype(dtype).name}"
+        + (", per-row logits" if per_row else ""),
         "floor ms": floor * 1e3,
         "ours ms": ours * 1e3,
         "ours / floor": ours / floor,
+        "one thread / floor": ours_one_thread / floor,
         "naive f64 / floor": naive / floor,
         "ours / torch": "torch not installed" if torch_time is None else ours / torch_time,
     }
 
 
+@contextmanager
+def single_threaded() -> Iterator[None]:
+    """The engine without its row-block threads (the A/B of PARALLEL_MIN_SIZE)."""
+    saved = relaxation.PARALLEL_MIN_SIZE
+    relaxation.PARALLEL_MIN_SIZE = np.iinfo(np.int64).max
+    try:
+        yield
+    finally:
+        relaxation.PARALLEL_MIN_SIZE = saved
+
+
 def measure(repeats: int = 7) -> list[dict[str, object]]:
     rng = np.random.default_rng(0)
-    return [measure_case(rng, n, k, dtype, repeats) for n, k in CASES for dtype in DTYPES]
+    rows = [measure_case(rng, n, k, dtype, repeats) for n, k in CASES for dtype in DTYPES]
+    rows.append(measure_case(rng, 10**6, 5, np.float32, repeats, per_row=True))
+    return rows
 
 
 if __name__ == "__main__":

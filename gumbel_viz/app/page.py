@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import panel as pn
+from bokeh.document import Document
 from panel.theme import DarkTheme, DefaultTheme, Native
 
 from ..views.base import static_text
@@ -23,6 +24,32 @@ def favicon_url() -> str:
     return "data:image/svg+xml," + quote(static_text("favicon.svg"))
 
 
+class ExplorerPage(pn.Template):
+    """A ``pn.Template`` with a short ``repr``.
+
+    Panel stores a template's repr (for notebooks) on every ``add_panel``, and the
+    default repr walks every parameter of every component on the page: about a
+    quarter of each session's build (A/B in README, Benchmarks).
+    """
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(self._render_items)})"
+
+    def server_doc(
+        self, doc: Document | None = None, title: str | None = None, location: bool = True
+    ) -> Document:
+        """Attach the page to ``doc`` with its model graph frozen until the end.
+
+        Every model added to a live document makes Bokeh walk the whole graph
+        again; frozen, it is walked once (A/B in README, Benchmarks).
+        """
+        doc = doc if doc is not None else pn.state.curdoc
+        if doc is None:
+            return super().server_doc(doc, title, location)
+        with doc.models.freeze():
+            return super().server_doc(doc, title, location)
+
+
 def explorer_page(sidebar: pn.viewable.Viewable, main: pn.viewable.Viewable) -> pn.Template:
     """The explorer's page, in the theme the URL asks for (``?theme=dark``).
 
@@ -30,7 +57,7 @@ def explorer_page(sidebar: pn.viewable.Viewable, main: pn.viewable.Viewable) -> 
     components it loads cost about 0.4 s of every page load on a 2-core machine.
     """
     dark = pn.config.theme == "dark"
-    page = pn.Template(
+    page = ExplorerPage(
         static_text("page.html"),
         design=Native,
         theme=DarkTheme if dark else DefaultTheme,

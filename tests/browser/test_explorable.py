@@ -45,6 +45,13 @@ def test_pointing_at_a_class_highlights_it_in_every_chart(page: Page, app_url: s
     page.mouse.move(spot["x"], spot["y"] + 40, steps=4)
     page.mouse.move(spot["x"], spot["y"], steps=4)
     page.wait_for_function("() => window.gsxHighlighted() === '3'")
+    # The hover resets its own chart's inspection each move, and the next frame
+    # puts the highlight back: wait for that frame rather than read between them.
+    page.wait_for_function(
+        f"""() => Object.values(({TAGGED})()).every(
+          (s) => JSON.stringify(s.rows) ===
+                 JSON.stringify(s.cls.flatMap((c, i) => (c === '3' ? [i] : []))))"""
+    )
     sources = page.evaluate(TAGGED)
     assert {"sample-bars", "pipeline"} <= set(sources)
     for name, source in sources.items():
