@@ -14,6 +14,9 @@
 #   GSX_LOG_DIR        write each process's log to GSX_LOG_DIR/panel-PORT.log [stderr]
 #   GSX_SESSION_IDLE_MS  discard a closed tab's session after this long [60000]
 #   GSX_SESSION_CHECK_MS look for such sessions this often [10000]
+#   GSX_WARM           1: build the app once at start (--warm), so the first
+#                      visitors do not pay the imports; 0: not [1]
+#   GSX_SETUP          a --setup script [deploy/gc_freeze.py]; empty: none
 #   PYTHON             the interpreter with Panel installed [.venv/bin/python]
 #
 # Why one port per process and not `--num-procs N` on one port: with --num-procs
@@ -65,6 +68,13 @@ args=(
   --check-unused-sessions "${GSX_SESSION_CHECK_MS:-10000}"
   --unused-session-lifetime "${GSX_SESSION_IDLE_MS:-60000}"
 )
+if [[ "${GSX_WARM:-1}" == 1 ]]; then
+  args+=(--warm)
+fi
+GSX_SETUP="${GSX_SETUP-$ROOT/deploy/gc_freeze.py}"
+if [[ -n "$GSX_SETUP" ]]; then
+  args+=(--setup "$GSX_SETUP")
+fi
 if [[ -n "${GSX_PREFIX:-}" ]]; then
   args+=(--prefix "$GSX_PREFIX")
 fi
