@@ -6,7 +6,8 @@ app's so the same browser probes run on both pages: the source is ``sample-bars`
 (columns ``cls``, ``pi``, ``y``, ``logit``, ``g``), the figure ``sample-chart`` and
 the slider is titled "Temperature τ (log scale)" (the first slider handle on the
 page, which :func:`support.browser.tau_handle` presses). The figure is Bokeh's
-default one (its default tools and toolbar), as a plain Panel page has it.
+default one (its default tools and toolbar), as a plain Panel page has it, with the
+y axis fixed to [0, 1] as the app's is (an auto-ranged axis costs the repaint a frame).
 
 Serve it with ``panel serve benchmarks/bare_app.py`` (URL path ``/bare_app``).
 """
@@ -32,7 +33,9 @@ classes = [str(i + 1) for i in range(K)]
 bars = ColumnDataSource(
     name="sample-bars", data={"cls": classes, "pi": pi, "y": y, "logit": logit, "g": g}
 )
-chart = figure(name="sample-chart", x_range=classes, height=380, sizing_mode="stretch_width")
+chart = figure(
+    name="sample-chart", x_range=classes, y_range=(0, 1), height=380, sizing_mode="stretch_width"
+)
 chart.vbar(x="cls", top="y", width=0.8, source=bars)
 
 slider = pn.widgets.FloatSlider(

@@ -20,11 +20,16 @@ def _fmt(value: float) -> str:
     return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
 
 
-def summary(values: Sequence[float]) -> str:
-    """``median (IQR low–high, n)``; min–max instead of the IQR below 5 trials."""
+def summary(
+    values: Sequence[float], centre: Callable[[Sequence[float]], float] = statistics.median
+) -> str:
+    """``median (IQR low–high, n)``; min–max instead of the IQR below 5 trials.
+
+    With another ``centre`` (the mean), that figure is shown in the median's place.
+    """
     if not values:
         return "–"
-    median = statistics.median(values)
+    median = centre(values)
     if len(values) == 1:
         return _fmt(median)
     if len(values) >= 5:
@@ -50,8 +55,8 @@ def ratio_row(
     verdict = "–" if met is None else ("yes" if met(ours_c, ratio) else "NO")
     return {
         "what": what,
-        "ours (median, spread)": summary(ours),
-        "bare (median, spread)": summary(bare) if bare else "–",
+        "ours (median, spread)": summary(ours, centre),
+        "bare (median, spread)": summary(bare, centre) if bare else "–",
         "ours/bare": "–" if ratio is None else f"{ratio:.2f}×",
         "target": target,
         "met": verdict,
