@@ -18,15 +18,15 @@ import tempfile
 from pathlib import Path
 
 from support.burst import BurstReport, run_burst, running_nginx, running_serve_sh
-from support.served import free_port
+from support.served import ROOT, free_port
 
 VISITORS = 100
 SPREAD_S = 1.0
 # serve.sh's settings for each arm; the first is serve.sh's default.
 ARMS: dict[str, dict[str, str]] = {
-    "default: --warm, gc_freeze": {},
-    "--warm, no gc_freeze": {"GSX_SETUP": ""},
-    "no --warm, no gc_freeze": {"GSX_WARM": "0", "GSX_SETUP": ""},
+    "default: --warm": {},
+    "--warm + gc_freeze": {"GSX_SETUP": str(ROOT / "deploy" / "gc_freeze.py")},
+    "no --warm": {"GSX_WARM": "0"},
 }
 
 

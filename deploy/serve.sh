@@ -16,7 +16,8 @@
 #   GSX_SESSION_CHECK_MS look for such sessions this often [10000]
 #   GSX_WARM           1: build the app once at start (--warm), so the first
 #                      visitors do not pay the imports; 0: not [1]
-#   GSX_SETUP          a --setup script [deploy/gc_freeze.py]; empty: none
+#   GSX_SETUP          a --setup script, e.g. deploy/gc_freeze.py [none: it did
+#                      not lower CPU per visitor measurably, see deploy/README.md]
 #   PYTHON             the interpreter with Panel installed [.venv/bin/python]
 #
 # Why one port per process and not `--num-procs N` on one port: with --num-procs
@@ -71,8 +72,7 @@ args=(
 if [[ "${GSX_WARM:-1}" == 1 ]]; then
   args+=(--warm)
 fi
-GSX_SETUP="${GSX_SETUP-$ROOT/deploy/gc_freeze.py}"
-if [[ -n "$GSX_SETUP" ]]; then
+if [[ -n "${GSX_SETUP:-}" ]]; then
   args+=(--setup "$GSX_SETUP")
 fi
 if [[ -n "${GSX_PREFIX:-}" ]]; then
