@@ -38,7 +38,7 @@ system-deps:
 
 # The deploy/ setup (nginx in front of two serve.sh processes) under the full load.
 deploy-check: $(VENV)/.dev system-deps
-	GSX_DEPLOY_VISITORS=100 GSX_DEPLOY_SEQUENTIAL=1000 $(PYTEST) tests/system/test_deploy.py
+	GSX_DEPLOY_VISITORS=100 GSX_DEPLOY_SEQUENTIAL=1000 GSX_DEPLOY_BURST=100 $(PYTEST) tests/system/test_deploy.py
 
 load: $(VENV)/.dev
 	$(BIN)/python -m benchmarks.load

@@ -10,7 +10,14 @@ from collections.abc import Callable
 
 from support.tables import print_table
 
-from . import bench_browser, bench_engine, bench_montecarlo, bench_server
+from . import (
+    bench_browser,
+    bench_burst,
+    bench_engine,
+    bench_learning,
+    bench_montecarlo,
+    bench_server,
+)
 from .machine import describe_machine
 
 PARTS: dict[str, tuple[str, Callable[[], list[dict[str, object]]]]] = {
@@ -33,6 +40,14 @@ PARTS: dict[str, tuple[str, Callable[[], list[dict[str, object]]]]] = {
         bench_browser.measure,
     ),
     "browser-app": ("Browser, the app's own figures", bench_browser.measure_app),
+    "learning": (
+        "Estimators sweep and training run (the views' own jobs)",
+        bench_learning.measure,
+    ),
+    "burst": (
+        "Burst: 100 visitors from one address within 1 s through deploy/ (nginx, 2 processes)",
+        bench_burst.measure,
+    ),
 }
 
 

@@ -10,13 +10,11 @@ and, when PyTorch is installed (it is never required),
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import partial
 
 import numpy as np
 
-from gumbel_viz.core import gumbel_softmax, relaxation
+from gumbel_viz.core import gumbel_softmax
 from support.tables import median_seconds
 
 CASES = [(10**6, 5), (10**5, 100)]
@@ -58,8 +56,6 @@ def measure_case(
     logits = np.log(rng.dirichlet(np.ones(k), size=size)).astype(dtype)
     floor = median_seconds(partial(rng.standard_exponential, (n, k), dtype=dtype), repeats)
     ours = ours_seconds(logits, n, rng, repeats)
-    with single_threaded():
-        ours_one_thread = ours_seconds(logits, n, rng, repeats)
     naive = median_seconds(
         partial(naive_gumbel_softmax, rng, logits.astype(np.float64), n), repeats
     )
@@ -70,21 +66,9 @@ def measure_case(
         "floor ms": floor * 1e3,
         "ours ms": ours * 1e3,
         "ours / floor": ours / floor,
-        "one thread / floor": ours_one_thread / floor,
         "naive f64 / floor": naive / floor,
         "ours / torch": "torch not installed" if torch_time is None else ours / torch_time,
     }
-
-
-@contextmanager
-def single_threaded() -> Iterator[None]:
-    """The engine without its row-block threads (the A/B of PARALLEL_MIN_SIZE)."""
-    saved = relaxation.PARALLEL_MIN_SIZE
-    relaxation.PARALLEL_MIN_SIZE = np.iinfo(np.int64).max
-    try:
-        yield
-    finally:
-        relaxation.PARALLEL_MIN_SIZE = saved
 
 
 def measure(repeats: int = 7) -> list[dict[str, object]]:

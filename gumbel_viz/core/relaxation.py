@@ -23,10 +23,7 @@ you need C order.
 
 from __future__ import annotations
 
-import itertools
-import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
@@ -199,30 +196,6 @@ def _shift_and_scale(z: NDArray[np.floating], tau: NDArray[np.float64]) -> NDArr
     return z
 
 
-# Below this many values a second thread costs more than it saves.
-PARALLEL_MIN_SIZE = 2**20
-
-
-def _in_row_blocks(
-    func: Callable[[NDArray, NDArray], None], z: NDArray, tau: NDArray[np.float64]
-) -> None:
-    """``func(z_block, tau_block)`` on blocks of z's first axis, in threads when z is large.
-
-    NumPy releases the GIL in its loops, so a batch of 10^6 rows relaxes on every
-    core; blocks are independent rows, so the result is the same bit for bit.
-    """
-    workers = min(os.cpu_count() or 1, 4) if z.size >= PARALLEL_MIN_SIZE and z.ndim > 1 else 1
-    if workers == 1:
-        func(z, tau)
-        return
-    sliced = tau.ndim == z.ndim - 1 and tau.shape[0] == z.shape[0]
-    edges = np.linspace(0, z.shape[0], workers + 1).astype(int)
-    blocks = [(z[a:b], tau[a:b] if sliced else tau) for a, b in itertools.pairwise(edges)]
-    with ThreadPoolExecutor(workers) as pool:
-        for done in [pool.submit(func, *block) for block in blocks]:
-            done.result()  # re-raises a block's error
-
-
 def _relax(z: NDArray[np.floating], tau: NDArray[np.float64]) -> None:
     """``z <- softmax(z / tau)`` over the last axis, in place."""
     w = _shift_and_scale(z, tau)
@@ -293,7 +266,7 @@ def gumbel_softmax(
     z = _noise_plus_logits(logits, t, rng, gumbel, sample_shape)
     if hard:
         return _one_hot(z.argmax(axis=-1), z.shape[-1], z.dtype)
-    _in_row_blocks(_relax, z, t)
+    _relax(z, t)
     return z
 
 

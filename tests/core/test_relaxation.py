@@ -19,7 +19,6 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from gumbel_viz import core
-from gumbel_viz.core import relaxation
 
 PI = np.array([0.1, 0.25, 0.05, 0.4, 0.2])
 # FACTS.md: Monte Carlo E[y] for PI at tau = 1, rounded to 3 decimals.
@@ -644,23 +643,3 @@ def test_logits_plus_noise_overflowing_float16_is_rejected() -> None:
     logits = np.array([65000.0, 1.0], dtype=np.float16)
     with pytest.raises(ValueError, match="overflow float16"):
         core.gumbel_softmax(logits, 1.0, gumbel=[708.0, 0.0])
-
-
-@pytest.mark.parametrize("tau_shape", [(), (1,), (500,), (600, 1)])
-def test_large_batches_relax_in_threads_to_the_same_bits(monkeypatch, tau_shape) -> None:
-    """Row blocks in threads (a batch past PARALLEL_MIN_SIZE) change no value."""
-    logits = np.log(np.random.default_rng(1).dirichlet(np.ones(5), size=(600, 500)))
-    tau = np.geomspace(0.05, 5, int(np.prod(tau_shape))).reshape(tau_shape)
-    assert logits.size >= relaxation.PARALLEL_MIN_SIZE
-    threaded = core.gumbel_softmax(logits, tau, rng=np.random.default_rng(2))
-    monkeypatch.setattr(relaxation, "PARALLEL_MIN_SIZE", logits.size + 1)
-    single = core.gumbel_softmax(logits, tau, rng=np.random.default_rng(2))
-    np.testing.assert_array_equal(threaded, single)
-
-
-def test_an_error_in_a_thread_reaches_the_caller() -> None:
-    logits = np.zeros((2**20 // 4, 4), dtype=np.float16)
-    noise = np.zeros_like(logits)
-    logits[-1, 0], noise[-1, 0] = 65504.0, 100.0  # overflows float16 in the last block only
-    with pytest.raises(ValueError, match="overflow float16"):
-        core.gumbel_softmax(logits, 1.0, gumbel=noise)
