@@ -33,12 +33,8 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import bokeh
-from bokeh.events import DocumentReady
-from bokeh.protocol import Protocol
-from bokeh.protocol.receiver import Receiver
 from bokeh.util.token import generate_secret_key
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest, HTTPResponse
-from tornado.websocket import websocket_connect
 
 from .load import SESSION_CLEANUP_ARGS
 from .served import ROOT, server_errors, wait_for_http
@@ -298,8 +294,8 @@ def linked_resources(page_url: str, html: str) -> list[str]:
 class BrowserVisitor(Visitor):
     """A :class:`Visitor` that keeps a cookie jar and fetches the page's resources first.
 
-    Visitor.open sends no cookie; this one sends the jar on every request and on
-    the WebSocket handshake, as a browser does.
+    It sends the jar on every request and on the WebSocket handshake, as a
+    browser does.
     """
 
     cookies: dict[str, str] = field(default_factory=dict)
@@ -327,9 +323,9 @@ class BrowserVisitor(Visitor):
         self._keep_cookies(response)
         return response
 
-    async def open(self) -> None:
-        page = await self._get(self.url)
-        html = page.body.decode()
+    async def _load_page(self) -> str:
+        """Fetch the page, then every script and stylesheet it links; return the token."""
+        html = (await self._get(self.url)).body.decode()
         match = TOKEN.search(html)
         if match is None:
             raise VisitorError(f"no session token in the page at {self.url}")
@@ -342,32 +338,7 @@ class BrowserVisitor(Visitor):
             self.static_count += 1
 
         await asyncio.gather(*(fetch(u) for u in linked_resources(self.url, html)))
-        ws_url = re.sub(r"^http", "ws", self.url.split("?")[0]) + "/ws"
-        self._socket = await websocket_connect(
-            HTTPRequest(
-                ws_url,
-                headers=self._headers(),
-                connect_timeout=TIMEOUT_S,
-                request_timeout=TIMEOUT_S,
-            ),
-            subprotocols=["bokeh", match.group(1)],
-            max_message_size=2**26,
-        )
-        self._socket.stream.set_nodelay(True)
-        self._protocol = Protocol()
-        self._receiver = Receiver(self._protocol)
-        ack = await self._read_message()
-        if ack.msgtype != "ACK":
-            raise VisitorError(f"expected ACK, got {ack.msgtype}")
-        await self._send(self._protocol.create("PULL-DOC-REQ"))
-        reply = await self._read_message()
-        if reply.msgtype != "PULL-DOC-REPLY":
-            raise VisitorError(f"expected PULL-DOC-REPLY, got {reply.msgtype}")
-        reply.push_to_document(self.document)
-        self.document.models.flush_synced()
-        self.document.callbacks.on_change(self._send_change)
-        self._reader = asyncio.create_task(self._read_forever())
-        self.document.callbacks.send_event(DocumentReady())  # as BokehJS, once drawn
+        return match.group(1)
 
 
 # ---------------------------------------------------------------------- the burst

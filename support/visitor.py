@@ -67,6 +67,14 @@ class Visitor:
 
     async def open(self) -> None:
         """Load the page, connect its WebSocket and pull the session's document."""
+        await self._connect(await self._load_page())
+
+    def _headers(self) -> dict[str, str]:
+        """Headers of every request and of the WebSocket handshake (none here)."""
+        return {}
+
+    async def _load_page(self) -> str:
+        """Fetch the page; return its session token."""
         page_url = self.url + ("?" + urlencode(self.query) if self.query else "")
         response = await AsyncHTTPClient().fetch(
             page_url, connect_timeout=TIMEOUT_S, request_timeout=TIMEOUT_S
@@ -74,10 +82,19 @@ class Visitor:
         match = TOKEN.search(response.body.decode())
         if match is None:
             raise VisitorError(f"no session token in the page at {page_url}")
-        ws_url = re.sub(r"^http", "ws", self.url) + "/ws"
+        return match.group(1)
+
+    async def _connect(self, token: str) -> None:
+        """Open the session's WebSocket with ``token`` and pull its document."""
+        ws_url = re.sub(r"^http", "ws", self.url.split("?")[0]) + "/ws"
         self._socket = await websocket_connect(
-            HTTPRequest(ws_url, connect_timeout=TIMEOUT_S, request_timeout=TIMEOUT_S),
-            subprotocols=["bokeh", match.group(1)],
+            HTTPRequest(
+                ws_url,
+                headers=self._headers(),
+                connect_timeout=TIMEOUT_S,
+                request_timeout=TIMEOUT_S,
+            ),
+            subprotocols=["bokeh", token],
             max_message_size=2**26,
         )
         self._socket.stream.set_nodelay(True)  # Bokeh sends each message as 3+ frames
