@@ -14,7 +14,6 @@ across machines.
 from __future__ import annotations
 
 import statistics
-import time
 from collections.abc import Callable
 from functools import partial
 
@@ -23,7 +22,7 @@ import numpy as np
 from gumbel_viz.model import GumbelSoftmaxModel
 from gumbel_viz.views.estimators import EstimatorsView
 from gumbel_viz.views.training import TrainingView
-from support.tables import median_seconds
+from support.tables import median_seconds, timings
 
 REPEATS = 5
 
@@ -43,17 +42,6 @@ def _training() -> Callable[[], object]:
     return run
 
 
-def _spread(job: Callable[[], object], repeats: int) -> tuple[float, float, float]:
-    """Median, min and max seconds of ``job()`` (after one warm-up run)."""
-    job()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        job()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), min(times), max(times)
-
-
 def measure(repeats: int = REPEATS) -> list[dict[str, object]]:
     rng = np.random.default_rng(0)
     unit = median_seconds(partial(rng.standard_exponential, 10**6), 7)
@@ -63,7 +51,8 @@ def measure(repeats: int = REPEATS) -> list[dict[str, object]]:
         ("Estimators sweep, k = 12", _sweep(12)),
         ("Training, 1000 steps (default)", _training()),
     ]:
-        median, low, high = _spread(job, repeats)
+        times = timings(job, repeats)
+        median, low, high = statistics.median(times), min(times), max(times)
         rows.append(
             {
                 "what": what,

@@ -28,8 +28,8 @@ def print_table(title: str, rows: list[dict[str, object]]) -> None:
     print(markdown_table(rows))
 
 
-def median_seconds(fn: Callable[[], object], repeats: int = 7, warmup: int = 1) -> float:
-    """Median wall time of ``fn()`` over ``repeats`` runs after ``warmup`` runs."""
+def timings(fn: Callable[[], object], repeats: int = 7, warmup: int = 1) -> list[float]:
+    """Wall times (s) of ``fn()`` over ``repeats`` runs after ``warmup`` runs."""
     for _ in range(warmup):
         fn()
     times = []
@@ -37,7 +37,12 @@ def median_seconds(fn: Callable[[], object], repeats: int = 7, warmup: int = 1) 
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return times
+
+
+def median_seconds(fn: Callable[[], object], repeats: int = 7, warmup: int = 1) -> float:
+    """Median wall time of ``fn()`` over ``repeats`` runs after ``warmup`` runs."""
+    return statistics.median(timings(fn, repeats, warmup))
 
 
 def percentile(values: list[float], q: float) -> float:
