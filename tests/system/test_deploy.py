@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -151,6 +152,21 @@ def check_route_cookie(proxy: str) -> None:
     assert status == 200 and "Set-Cookie" not in headers, headers
 
 
+def logged_static_requests(access_log: Path, offset: int, paths: set[str]) -> list:
+    """The /static/ lines logged after ``offset``, once all of ``paths`` are (or 10 s).
+
+    nginx logs a request after its response has gone out, so the last fetch's
+    line can land a moment after the client has it.
+    """
+    deadline = time.monotonic() + 10
+    while True:
+        logged = read_access_log(access_log, offset)
+        static = [line for line in logged if line.path.startswith("/static/")]
+        if paths <= {line.path for line in static} or time.monotonic() > deadline:
+            return static
+        time.sleep(0.05)
+
+
 def check_static_by_nginx(proxy: str, access_log: Path) -> None:
     """BokehJS and Panel's bundle: from nginx (no upstream), gzipped, cached a year."""
     offset = access_log.stat().st_size
@@ -172,10 +188,8 @@ def check_static_by_nginx(proxy: str, access_log: Path) -> None:
         if "?v=" in url:
             assert "max-age=31536000" in headers.get("Cache-Control", ""), (url, headers)
             assert "immutable" in headers["Cache-Control"], (url, headers)
-    static = [
-        line for line in read_access_log(access_log, offset) if line.path.startswith("/static/")
-    ]
     paths = {url.split(str(urllib.parse.urlsplit(url).port), 1)[1] for url in urls}
+    static = logged_static_requests(access_log, offset, paths)
     assert paths <= {line.path for line in static}, (paths, static)
     assert {line.upstream for line in static} == {"-"}, [
         line.path for line in static if line.upstream != "-"
