@@ -18,20 +18,18 @@ under a plain ``panel serve app.py`` (no environment, no options).
 from __future__ import annotations
 
 import importlib
-import os
 import pkgutil
 import statistics
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from pathlib import Path
 
 import numpy as np
 import panel.models
 from bokeh.client import ClientSession, pull_session
 
-from support.memory import resident_mb
+from support.memory import cpu_seconds, resident_mb
 from support.served import served_process
 
 from .ratios import BARE_APP, at_most, at_most_ratio, ratio_row
@@ -42,7 +40,6 @@ CONCURRENT_TRIALS = 2
 SESSIONS = 20
 BASELINE_TOLERANCE_MB = 2.0
 BASELINE_TIMEOUT_S = 60.0
-TICK_S = 1 / os.sysconf("SC_CLK_TCK")
 APPS = {"ours": "app.py", "bare": BARE_APP}
 # Python treats an empty PYTHONMALLOC as unset: the default allocator (pymalloc).
 ENVIRONMENTS = {
@@ -55,12 +52,6 @@ def _register_panel_models() -> None:
     """Import every Panel model class so pulled documents can be decoded here."""
     for module in pkgutil.iter_modules(panel.models.__path__):
         importlib.import_module(f"panel.models.{module.name}")
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of process ``pid`` in seconds (/proc/<pid>/stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) * TICK_S
 
 
 def visit(url: str) -> tuple[float, float]:

@@ -37,6 +37,7 @@ from bokeh.util.token import generate_secret_key
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest, HTTPResponse
 
 from .load import SESSION_CLEANUP_ARGS
+from .memory import cpu_seconds
 from .served import ROOT, server_errors, wait_for_http
 from .tables import percentile
 from .visitor import TIMEOUT_S, TOKEN, Visitor, VisitorError
@@ -204,12 +205,6 @@ def running_serve_sh(
             raise AssertionError(
                 f"the server on port {port} logged an error:\n" + "\n".join(errors)
             )
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds ``pid`` has used (from /proc/PID/stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # ---------------------------------------------------------------------- nginx's log

@@ -1,8 +1,9 @@
-"""The resident memory of server processes, read from /proc."""
+"""The resident memory and CPU time of server processes, read from /proc."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +19,12 @@ def resident_mb(pids: Sequence[int]) -> float:
             if line.startswith("VmRSS:"):
                 total += int(line.split()[1]) / 1024
     return total
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds process ``pid`` has used (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def settled_mb(pids: Sequence[int]) -> float:

@@ -196,13 +196,6 @@ def _shift_and_scale(z: NDArray[np.floating], tau: NDArray[np.float64]) -> NDArr
     return z
 
 
-def _relax(z: NDArray[np.floating], tau: NDArray[np.float64]) -> None:
-    """``z <- softmax(z / tau)`` over the last axis, in place."""
-    w = _shift_and_scale(z, tau)
-    np.exp(w, out=w)
-    w /= w.sum(axis=-1, keepdims=True)
-
-
 _RELAXATION_PARAMETERS = """
     Parameters
     ----------
@@ -266,8 +259,10 @@ def gumbel_softmax(
     z = _noise_plus_logits(logits, t, rng, gumbel, sample_shape)
     if hard:
         return _one_hot(z.argmax(axis=-1), z.shape[-1], z.dtype)
-    _relax(z, t)
-    return z
+    w = _shift_and_scale(z, t)
+    np.exp(w, out=w)
+    w /= w.sum(axis=-1, keepdims=True)
+    return w
 
 
 def log_gumbel_softmax(
