@@ -153,9 +153,10 @@ class Visit:
         v = self.visitor
         start = time.perf_counter()
         groups = v.model(
-            lambda m: type(m).__name__ == "Tabs" and "view-groups" in m.css_classes, "view groups"
+            lambda m: type(m).__name__ == "RadioButtonGroup" and "view-groups" in m.css_classes,
+            "view groups",
         )
-        groups.active = GROUP_OF["monte-carlo"]  # its first tab: the Monte Carlo view
+        groups.active = GROUP_OF["monte-carlo"]  # its first view: Monte Carlo
         run_button = _is_widget("Button", "label", "Run Monte Carlo")
         end = await v.wait_for(
             lambda: any(run_button(m) for m in v.document.models), "the Monte Carlo view"

@@ -14,7 +14,7 @@ from ..core.numbers import format_numbers
 from ..model import GumbelSoftmaxModel
 from ..views.about import AboutView
 from ..views.annealing import AnnealingView
-from ..views.base import View, prose, static_text
+from ..views.base import View, prose, static_text, wrapping
 from ..views.code import CodeView
 from ..views.distribution import DistributionView
 from ..views.estimators import EstimatorsView
@@ -54,6 +54,29 @@ INTRO = (
 URL_TAU_DELAY_MS = 300
 
 
+def view_options(group: int) -> dict[str, str]:
+    """The views of a group, as the view buttons' options: {title: slug}."""
+    return {view.title: view.slug for view in GROUPS[group][1]}
+
+
+def nav_buttons(
+    name: str, options: dict[str, object], value: object, css_class: str
+) -> pn.widgets.RadioButtonGroup:
+    """A row of buttons that picks one view (or group): one Bokeh model, where a row
+    of tabs is one per tab plus a body each (A/B in README, Benchmarks)."""
+    return wrapping(
+        pn.widgets.RadioButtonGroup(
+            name=name,
+            options=options,
+            value=value,
+            button_type="light",
+            css_classes=["view-nav", css_class],
+            stylesheets=[static_text("nav.css")],
+            sizing_mode="stretch_width",
+        )
+    )
+
+
 class Explorer(Viewer):
     """The Gumbel-Softmax explorer for one session: controls, chart and views.
 
@@ -74,38 +97,23 @@ class Explorer(Viewer):
         params.setdefault("model", GumbelSoftmaxModel(**model_params))
         super().__init__(**params)
         self.sample_view = SampleView(model=self.model)
-        self.link_notice = pn.widgets.StaticText(value="", css_classes=["link-notice"])
+        self.link_notice: pn.widgets.StaticText | None = None  # built for a link's notices
         self.controls = self._make_controls()
         # Views are built when first opened: building all of them would add
         # ~0.5 s to every session's start.
         self.views: dict[str, View] = {}
+        self._layouts: dict[str, pn.viewable.Viewable] = {}  # each view laid out once
         self._settings: dict[str, dict[str, object]] = {}  # from a link, for unbuilt views
         self._location: pn.io.location.Location | None = None
-        self._bodies = {slug: pn.Column(sizing_mode="stretch_width") for slug in SLUGS}
-        self.tabs = self._view_tabs()
-        self.group_tabs = pn.Tabs(
-            *[(title, tabs) for (title, _), tabs in zip(GROUPS, self.tabs, strict=True)],
-            dynamic=True,
-            sizing_mode="stretch_width",
-            stylesheets=[static_text("tabs.css")],
-            css_classes=["view-groups"],
+        self._last_view = [views[0].slug for _, views in GROUPS]  # per group
+        self.group_nav = nav_buttons(
+            "Group of views", {title: g for g, (title, _) in enumerate(GROUPS)}, 0, "view-groups"
         )
-        self.group_tabs.param.watch(self._view_from_group, "active")
-        for tabs in self.tabs:
-            tabs.param.watch(self._view_from_tab, "active")
+        self.view_nav = nav_buttons("View", view_options(0), VIEWS[0].slug, "views")
+        self.body = pn.Column(sizing_mode="stretch_width")
+        self.group_nav.param.watch(self._view_from_group, "value")
+        self.view_nav.param.watch(self._view_from_nav, "value")
         self.model.param.watch(self._share_probabilities, ["probabilities", "pinned"])
-
-    def _view_tabs(self) -> list[pn.Tabs]:
-        """One row of tabs per group, each tab's body empty until its view opens."""
-        return [
-            pn.Tabs(
-                *[(view.title, self._bodies[view.slug]) for view in views],
-                dynamic=True,
-                sizing_mode="stretch_width",
-                stylesheets=[static_text("tabs.css")],
-            )
-            for _, views in GROUPS
-        ]
 
     def build_view(self, slug: str) -> View:
         """The view ``slug``, built (once, with any settings from the link) if need be."""
@@ -114,7 +122,7 @@ class Explorer(Viewer):
             settings = self._settings.pop(slug, {})
             view = cls(model=self.model, main=self.sample_view, session=self, **settings)
             self.views[slug] = view
-            self._bodies[slug].objects = [view]
+            self._layouts[slug] = pn.panel(view)
             if self._location is not None:
                 self._follow_view_in_url(view)
         return self.views[slug]
@@ -122,23 +130,22 @@ class Explorer(Viewer):
     # ------------------------------------------------------------------ syncing
 
     def _view_from_group(self, event: param.parameterized.Event) -> None:
-        """A group opened: show the view its row of tabs last showed."""
-        tabs = self.tabs[event.new]
-        self.view = GROUPS[event.new][1][tabs.active].slug
+        """A group opened: show the view it showed last."""
+        self.view = self._last_view[event.new]
 
-    def _view_from_tab(self, event: param.parameterized.Event) -> None:
-        group = self.group_tabs.active
-        if event.obj is self.tabs[group]:
-            self.view = GROUPS[group][1][event.new].slug
+    def _view_from_nav(self, event: param.parameterized.Event) -> None:
+        if event.new is not None:
+            self.view = event.new
 
     @param.depends("view", watch=True)
     def _show_view(self) -> None:
         self.build_view(self.view)
         group = GROUP_OF[self.view]
-        views = [view.slug for view in GROUPS[group][1]]
+        self._last_view[group] = self.view
         with pn.io.hold():
-            self.tabs[group].active = views.index(self.view)
-            self.group_tabs.active = group
+            self.group_nav.value = group
+            self.view_nav.param.update(options=view_options(group), value=self.view)
+            self.body.objects = [self._layouts[self.view]]
 
     def _share_probabilities(self, *_events: param.parameterized.Event) -> None:
         pinned = self.model.pinned
@@ -171,10 +178,18 @@ class Explorer(Viewer):
         # The browser redraws y when the tau slider moves, but the first render
         # must already show this tau.
         self.sample_view.refresh()
-        if link.notices:
-            items = "".join(f"<li>{html.escape(n)}</li>" for n in link.notices)
-            self.link_notice.value = f"<b>Link adjusted:</b><ul>{items}</ul>"
+        self._show_link_notices(link.notices)
         return link
+
+    def _show_link_notices(self, notices: list[str]) -> None:
+        """List a link's adjustments in the sidebar (built only for a link that has some)."""
+        if not notices and self.link_notice is None:
+            return
+        if self.link_notice is None:
+            self.link_notice = pn.widgets.StaticText(css_classes=["link-notice"])
+            self.controls.append(self.link_notice)
+        items = "".join(f"<li>{html.escape(n)}</li>" for n in notices)
+        self.link_notice.value = f"<b>Link adjusted:</b><ul>{items}</ul>" if notices else ""
 
     def sync_url(self) -> None:
         """Read the session's URL once (safely), then keep it in sync with the state."""
@@ -290,14 +305,18 @@ class Explorer(Viewer):
                 label="Download interactive HTML",
                 sizing_mode="stretch_width",
             ),
-            self.link_notice,
             sizing_mode="stretch_width",
         )
 
     def _main(self) -> pn.Column:
         self._show_view()  # built now, not before a link has chosen the view
         return pn.Column(
-            prose(INTRO), self.sample_view, self.group_tabs, sizing_mode="stretch_width"
+            prose(INTRO),
+            self.sample_view,
+            self.group_nav,
+            self.view_nav,
+            self.body,
+            sizing_mode="stretch_width",
         )
 
     def __panel__(self) -> pn.viewable.Viewable:

@@ -17,6 +17,24 @@
     yield root
     for (const el of root.querySelectorAll("*")) if (el.shadowRoot) yield* roots(el.shadowRoot)
   }
+  // A button group marks its pressed button with a class only: say it with
+  // aria-pressed, or as the selected tab of the view picker ("view-nav").
+  const pressed = new WeakSet()
+  const press = (group, tabs) => {
+    for (const button of group.querySelectorAll(".bk-btn")) {
+      const active = String(button.classList.contains("bk-active"))
+      if (tabs) button.setAttribute("role", "tab")
+      button.setAttribute(tabs ? "aria-selected" : "aria-pressed", active)
+    }
+  }
+  const watchPresses = (group, tabs) => {
+    if (pressed.has(group)) return
+    pressed.add(group)
+    if (tabs) group.setAttribute("role", "tablist")
+    press(group, tabs)
+    const classes = {attributes: true, subtree: true, attributeFilter: ["class"]}
+    new MutationObserver(() => press(group, tabs)).observe(group, classes)
+  }
   const text = (el) => (el ? el.textContent.replace(/\s+/g, " ").trim() : "")
   const name = (el, label) => {
     if (label && !el.hasAttribute("aria-label")) el.setAttribute("aria-label", label)
@@ -29,6 +47,8 @@
       }
       for (const up of root.querySelectorAll(".bk-spin-btn-up")) name(up, "Increase")
       for (const down of root.querySelectorAll(".bk-spin-btn-down")) name(down, "Decrease")
+      const nav = root.host !== undefined && root.host.classList.contains("view-nav")
+      for (const group of root.querySelectorAll(".bk-btn-group")) watchPresses(group, nav)
       for (const box of root.querySelectorAll("input[type=checkbox]")) {
         name(box, text(box.closest("label") || box.parentElement) || "checkbox")
       }

@@ -100,6 +100,18 @@ def controls_row(*objects: pn.viewable.Viewable, **options: object) -> pn.FlexBo
     return pn.FlexBox(*objects, **{**defaults, **options})
 
 
+def button_row(*buttons: pn.widgets.Button) -> pn.Row:
+    """A row of fixed-width buttons that wraps on a narrow screen.
+
+    A Bokeh ``Row`` told to wrap is enough for fixed widths, and lighter than
+    :func:`controls_row`'s ``FlexBox`` (a ``ReactiveHTML`` plus a data model: 5 ms
+    more per session on the tour, A/B in README, Benchmarks); stretching controls
+    need the ``FlexBox``.
+    """
+    styles = {"flex-wrap": "wrap", "align-items": "flex-end"}
+    return pn.Row(*buttons, styles=styles, sizing_mode="stretch_width")
+
+
 def math_pane(text: str = "", **options: object) -> pn.pane.LaTeX:
     """HTML with ``$…$`` math typeset by KaTeX (not MathJax), in a math font."""
     return pn.pane.LaTeX(
@@ -141,13 +153,28 @@ def follow_class_hover(fig: figure, tooltips: list[tuple[str, str]] | None = Non
 
 
 def new_figure(name: str, **options: object) -> figure:
-    """A figure with the explorer's defaults: full width, no toolbar and no tools.
+    """A figure with the explorer's defaults: full width, no toolbar, no tools, no title.
 
-    Tools are added where a chart uses them (a hover): each default tool is a
-    model the browser must build and the page never shows.
+    Tools are added where a chart uses them (a hover), and a title where it has one:
+    each default tool (and an empty title) is a model the browser must build and the
+    page never shows.
     """
-    defaults = {"sizing_mode": "stretch_width", "toolbar_location": None, "tools": ""}
+    defaults = {
+        "sizing_mode": "stretch_width",
+        "toolbar_location": None,
+        "tools": "",
+        "title": None,
+    }
     return figure(name=name, **{**defaults, **options})
+
+
+def without_unused_glyphs(fig: figure) -> figure:
+    """Drop the non-selection and muted copies of each glyph that Bokeh's glyph methods
+    add: nothing here selects or mutes (highlighting uses the hover glyph), and each
+    copy is one more model per renderer for the server to build and send."""
+    for renderer in fig.renderers:
+        renderer.update(nonselection_glyph=None, muted_glyph=None)
+    return fig
 
 
 def legend_above(fig: figure, legend: Legend | None = None, **style: object) -> Legend:

@@ -30,6 +30,7 @@ from .base import (
     legend_above,
     new_figure,
     static_text,
+    without_unused_glyphs,
 )
 
 LOG10_TAU_BOUNDS = tuple(math.log10(t) for t in TAU_BOUNDS)
@@ -193,4 +194,4 @@ def sample_figure(bars: ColumnDataSource, drawn: ColumnDataSource, k: int) -> fi
     fig.legend.location = "top_left"
     fig.legend.click_policy = "hide"
     legend_above(fig)
-    return fig
+    return without_unused_glyphs(fig)

@@ -27,6 +27,7 @@ from .base import (
     HIGHLIGHT,
     PI_COLOR,
     View,
+    button_row,
     class_labels,
     class_source,
     controls_row,
@@ -140,11 +141,12 @@ class TourView(View):
         self.order_kept = True
         self.tally_source = class_source("tour-tally", self._tally_data())
         self.keys = ColumnDataSource(name="tour-keys", data={"key": [], "time": []})
-        self.heading = prose("")
-        self.text = prose("")
-        self.status = prose("")
-        self.progress = pn.widgets.StaticText(
-            value="", stylesheets=[static_text("tour.css")], sizing_mode="stretch_width"
+        # The step's progress dots, heading, text and task status: one Div (one model).
+        self.card = pn.widgets.StaticText(
+            value="",
+            css_classes=["tour-card"],
+            stylesheets=[static_text("tour.css")],
+            sizing_mode="stretch_width",
         )
         self.message = prose("")
         self.back = pn.widgets.Button(label="◀ Back", width=90)
@@ -161,12 +163,9 @@ class TourView(View):
 
     def __panel__(self) -> pn.viewable.Viewable:
         return pn.Column(
-            self.progress,
-            self.heading,
-            self.text,
-            self.status,
+            self.card,
             self.extra,
-            controls_row(self.back, self.show_me, self.next, self.restart),
+            button_row(self.back, self.show_me, self.next, self.restart),
             self.message,
             sizing_mode="stretch_width",
             css_classes=["tour"],
@@ -337,13 +336,14 @@ class TourView(View):
         step, (_, how_far) = STEPS[self.step - 1], checks[self.step - 1]
         mark = "✓ done" if self.step in self.done else "○ to do"
         with pn.io.hold():
-            self.progress.value = self._progress_html()
-            self.heading.value = f"<h3>Step {self.step} of {len(STEPS)}: {step.title}</h3>"
-            self.text.value = step.text
             status = f"<b>{mark}</b> {step.task} <i>({html.escape(how_far)})</i>"
-            self.status.value = message_html(status, self.step in self.done)
-            if self.step == 6:
-                self.status.value += self._reveal_html()
+            reveal = self._reveal_html() if self.step == 6 else ""
+            self.card.value = (
+                f"{self._progress_html()}"
+                f"<h3>Step {self.step} of {len(STEPS)}: {step.title}</h3>"
+                f"<p>{step.text}</p>"
+                f"<p>{message_html(status, self.step in self.done)}{reveal}</p>"
+            )
             self.tally_source.data = self._tally_data()
             if self._tally_pane is not None:
                 self._tally_pane.object.x_range.factors = class_labels(self.model.k)

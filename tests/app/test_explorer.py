@@ -57,18 +57,19 @@ def test_explorer_renders_as_a_notebook_cell_would() -> None:
 
 
 def shown_slug(explorer: Explorer) -> str:
-    """The view whose tab the page shows: the active tab of the active group."""
-    group = explorer.group_tabs.active
-    return GROUPS[group][1][explorer.tabs[group].active].slug
+    """The view the page shows, pressed in the view picker among its group's views."""
+    assert explorer.body.objects == [explorer._layouts[explorer.view]]
+    group = GROUPS[explorer.group_nav.value][1]
+    assert explorer.view_nav.options == {view.title: view.slug for view in group}
+    assert explorer.view_nav.value == explorer.view
+    return explorer.view
 
 
 def test_one_registry_names_every_tab() -> None:
     explorer = Explorer(seed=2)
     slugs = [view.slug for view in VIEWS]
     assert len(set(slugs)) == len(slugs) and all(slugs)
-    assert explorer.group_tabs._names == [title for title, _ in GROUPS]
-    for (_, views), tabs in zip(GROUPS, explorer.tabs, strict=True):
-        assert tabs._names == [view.title for view in views]
+    assert list(explorer.group_nav.options) == [title for title, _ in GROUPS]
     assert explorer.views == {}  # nothing is built before the page (or a link) asks
     explorer.__panel__()
     assert list(explorer.views) == ["tour"]
@@ -80,16 +81,18 @@ def test_one_registry_names_every_tab() -> None:
         assert shown_slug(explorer) == slug
 
 
-def test_clicking_a_group_shows_its_last_view_and_a_tab_its_view() -> None:
+def test_clicking_a_group_shows_its_last_view_and_a_view_button_its_view() -> None:
     explorer = Explorer(seed=2)
+    explorer.__panel__()
     see = [title for title, _ in GROUPS].index("See")
-    explorer.group_tabs.active = see  # as a click in the browser does
-    assert explorer.view == GROUPS[see][1][0].slug
-    explorer.tabs[see].active = 2
-    assert explorer.view == GROUPS[see][1][2].slug
-    explorer.group_tabs.active = 0
-    explorer.group_tabs.active = see
-    assert explorer.view == GROUPS[see][1][2].slug  # where the group was left
+    explorer.group_nav.value = see  # as a click in the browser does
+    assert shown_slug(explorer) == GROUPS[see][1][0].slug
+    explorer.view_nav.value = GROUPS[see][1][2].slug
+    assert shown_slug(explorer) == GROUPS[see][1][2].slug
+    explorer.group_nav.value = 0
+    assert shown_slug(explorer) == "tour"
+    explorer.group_nav.value = see
+    assert shown_slug(explorer) == GROUPS[see][1][2].slug  # where the group was left
 
 
 def test_views_settings_from_a_link_reach_the_view_when_it_opens() -> None:

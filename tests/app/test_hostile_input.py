@@ -721,8 +721,9 @@ def test_apply_link_never_raises_and_leaves_the_model_valid(query: dict[str, str
             assert getattr(explorer.model, name) == value, name
     if link.view is not None:
         assert explorer.view == link.view
-    notice = explorer.link_notice.value
+    notice = explorer.link_notice.value if explorer.link_notice is not None else ""
     assert ("Link adjusted" in notice) == bool(link.notices)
+    assert (explorer.link_notice in explorer.controls.objects) == bool(link.notices)
     assert "<" not in NOTICE_MARKUP.sub("", notice), notice
 
 

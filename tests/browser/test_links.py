@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -90,8 +89,8 @@ def test_tampered_links_are_adjusted_with_a_notice(
 
 
 def tab(page: Page, title: str) -> Locator:
-    """The tab titled exactly ``title`` (a group such as "Train" or a view)."""
-    return page.locator(".bk-tab", has_text=re.compile(f"^{re.escape(title)}$"))
+    """The view picker's tab titled exactly ``title`` (a group such as "Train" or a view)."""
+    return page.get_by_role("tab", name=title, exact=True)
 
 
 def test_switching_views_updates_the_link(page: Page, app_url: str) -> None:
@@ -119,8 +118,9 @@ def test_a_view_with_link_settings_opens_and_stays_open(page: Page, app_url: str
     wait_for_query(page, view="monte-carlo", n="100000")
     page.get_by_role("button", name="1,000", exact=True).click()
     wait_for_query(page, view="monte-carlo", n="1000")
-    active = page.locator(".bk-tab.bk-active")
-    expect(active).to_have_text(["Prove", "Monte Carlo proof"])
+    shown = ["Prove", "Monte Carlo proof"]
+    expect(page.locator(".view-nav .bk-btn.bk-active")).to_have_text(shown)
+    expect(page.get_by_role("tab", selected=True)).to_have_text(shown)
 
 
 def test_tampered_link_is_replaced_by_a_clean_one(page: Page, app_url: str) -> None:

@@ -23,7 +23,7 @@ def ticked(tour: TourView) -> list[bool]:
 def test_a_first_visitor_lands_on_step_one_with_nothing_done(tour: TourView) -> None:
     assert tour.session.view == "tour" and tour.step == 1 and tour.done == []
     assert ticked(tour) == [False] * len(STEPS)
-    assert f"Step 1 of {len(STEPS)}" in tour.heading.value and tour.back.disabled
+    assert f"Step 1 of {len(STEPS)}" in tour.card.value and tour.back.disabled
 
 
 def test_the_tasks_tick_from_the_real_controls(tour: TourView) -> None:
@@ -62,7 +62,7 @@ def test_predict_then_reveal(tour: TourView) -> None:
     asyncio.run(tour._run_monte_carlo())
     assert 6 in tour.done and tour.model.tau == 1.0
     assert tour.session.view == "tour"  # the tour stays in view
-    assert "You predicted E[y] = π" in tour.status.value and "E[y] is not π" in tour.status.value
+    assert "You predicted E[y] = π" in tour.card.value and "E[y] is not π" in tour.card.value
 
 
 def test_show_me_does_every_task(tour: TourView) -> None:
@@ -114,7 +114,7 @@ def test_the_reveal_is_true_in_every_state(probabilities: list[float]) -> None:
     tour.model.set_probabilities(probabilities)
     tour.step, tour.prediction = 6, "no"
     asyncio.run(tour._run_monte_carlo())
-    text = tour.status.value
+    text = tour.card.value
     if probabilities[0] == 1.0:
         assert "E[y] = π exactly" in text
     elif probabilities[0] == 0.2:
