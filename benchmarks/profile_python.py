@@ -156,7 +156,7 @@ def _shares(collapsed: str) -> dict[str, list]:
 
 def measure(out: Path) -> dict[str, object]:
     out.mkdir(parents=True, exist_ok=True)
-    pn.extension("katex", notifications=True)  # as app.py does
+    pn.extension()  # as app.py does
     return {
         "session": pyinstrument_profile("session", build_session, 10, out),
         "montecarlo": pyinstrument_profile("montecarlo", montecarlo_run, 3, out),

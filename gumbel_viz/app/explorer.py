@@ -196,7 +196,7 @@ class Explorer(Viewer):
         location = pn.state.location
         if location is None:
             return
-        link = self.apply_link(
+        self.apply_link(
             {
                 name: values[-1].decode("utf-8", "replace")
                 for name, values in pn.state.session_args.items()
@@ -212,9 +212,6 @@ class Explorer(Viewer):
         for view in self.views.values():
             self._follow_view_in_url(view)
         pn.state.onload(lambda: setattr(location, "search", "?" + urlencode(self.link_query())))
-        if link.notices and pn.state.notifications is not None:
-            message = "This link had values out of range; see the sidebar."
-            pn.state.onload(lambda: pn.state.notifications.warning(message, duration=8000))
 
     def _follow_tau_in_url(self, location: pn.io.location.Location, doc) -> None:
         """Write tau to the URL once it has rested for a moment.

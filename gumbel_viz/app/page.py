@@ -7,16 +7,24 @@ no static route to configure.
 
 from __future__ import annotations
 
+import json
 from urllib.parse import quote
 
 import panel as pn
 from bokeh.document import Document
+from panel.models.katex import KaTeX
 from panel.theme import DarkTheme, DefaultTheme, Native
 
 from ..views.base import static_text
 
 #: Scripts of the whole page, for models that may join the document at any time.
-PAGE_SCRIPTS = ("page.js", "highlight.js", "main_chart.js", "a11y.js")
+PAGE_SCRIPTS = ("page.js", "highlight.js", "main_chart.js", "a11y.js", "math.js")
+
+
+def math_assets() -> str:
+    """KaTeX's scripts and stylesheet, as Panel serves them, for ``static/math.js``
+    to load once the page is up (JSON)."""
+    return json.dumps({"js": list(KaTeX.__javascript__), "css": list(KaTeX.__css__)})
 
 
 def favicon_url() -> str:
@@ -65,6 +73,7 @@ def explorer_page(sidebar: pn.viewable.Viewable, main: pn.viewable.Viewable) -> 
     )
     page.add_variable("dark", dark)
     page.add_variable("page_css", static_text("page.css"))
+    page.add_variable("math_assets", math_assets())
     page.add_variable("page_js", ";\n".join(static_text(f) for f in PAGE_SCRIPTS))
     page.add_variable("favicon", favicon_url())
     page.add_panel("sidebar", sidebar)

@@ -16,6 +16,7 @@ import param
 from bokeh.models import ColumnDataSource, CustomJS, HoverTool, Legend
 from bokeh.plotting import figure
 from panel.links import Callback
+from panel.models.katex import KaTeX
 from panel.viewable import Viewer
 
 from ..model import GumbelSoftmaxModel
@@ -112,9 +113,21 @@ def button_row(*buttons: pn.widgets.Button) -> pn.Row:
     return pn.Row(*buttons, styles=styles, sizing_mode="stretch_width")
 
 
+class KaTeXPane(pn.pane.LaTeX):
+    """A LaTeX pane drawn by KaTeX, which ``static/math.js`` loads once the page is up.
+
+    Panel's own pane asks for ``pn.extension("katex")``, which puts KaTeX's 277 kB
+    of JavaScript in every page (~180 ms of each load's main thread), and warns in
+    the server log for each pane built without it. The landing view has no math.
+    """
+
+    def _get_model_type(self, root: object, comm: object) -> type[KaTeX]:
+        return KaTeX
+
+
 def math_pane(text: str = "", **options: object) -> pn.pane.LaTeX:
     """HTML with ``$…$`` math typeset by KaTeX (not MathJax), in a math font."""
-    return pn.pane.LaTeX(
+    return KaTeXPane(
         text,
         renderer="katex",
         sizing_mode="stretch_width",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 
@@ -14,6 +15,7 @@ from gumbel_viz.model import GumbelSoftmaxModel
 from gumbel_viz.views.base import static_text
 from gumbel_viz.views.sample import readout_html
 from support.browser import (
+    BARS_READY,
     READ_LOG10_TAU,
     READ_PAINTED_Y,
     READ_READOUTS,
@@ -21,6 +23,7 @@ from support.browser import (
     read_bars,
     tau_handle,
     wait_for_change,
+    watch_errors,
 )
 
 
@@ -188,3 +191,20 @@ def test_tau_keys_repaint_while_the_server_is_frozen(
     finally:
         os.kill(server.pid, signal.SIGCONT)
     assert read_bars(page)["pi"] == before["pi"]
+
+
+def test_katex_comes_after_the_page_and_typesets_math_drawn_before_it(
+    page: Page, app_url: str
+) -> None:
+    """The page itself carries no KaTeX (static/math.js loads it once the page is up);
+    a view with math opened by the link is drawn first and typeset when it arrives."""
+    errors = watch_errors(page)
+    response = page.goto(f"{app_url}?view=about")
+    assert response is not None
+    scripts = re.findall(r"<script[^>]*\bsrc=\"([^\"]+)\"", response.text())
+    assert scripts and not any("katex" in src for src in scripts)
+    page.wait_for_function(BARS_READY)
+    expect(page.locator(".katex").first).to_be_visible()
+    about = page.locator(".katex").first.locator("xpath=ancestor::*[1]")
+    expect(about).not_to_contain_text("$")  # no TeX source left untypeset
+    assert errors == []

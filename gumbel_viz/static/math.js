@@ -1,0 +1,38 @@
+// KaTeX for the views that typeset math, loaded once the page is up instead of with
+// it: parsing it cost ~180 ms of every page load's main thread (profile in README,
+// Benchmarks), and the landing view has no math. A math pane drawn before it arrives
+// shows its source text for a moment and is drawn again once KaTeX is here.
+// window.gsxMathAssets: {js: [katex, auto-render], css: [...]}, set by the page.
+(() => {
+  const assets = window.gsxMathAssets || {js: [], css: []}
+  const script = (src) =>
+    new Promise((resolve, reject) => {
+      const el = document.createElement("script")
+      el.src = src
+      el.onload = resolve
+      el.onerror = reject
+      document.head.append(el)
+    })
+  const redraw = () => {
+    for (const doc of (window.Bokeh && Bokeh.documents) || []) {
+      for (const model of doc.all_models) {
+        if (model.type !== "KaTeX") continue
+        const view = Bokeh.index.find_one(model)
+        if (view) view.render()
+      }
+    }
+  }
+  const load = async () => {
+    if (window.renderMathInElement) return  // the page brought it (a view with math first)
+    for (const href of assets.css) {
+      const link = document.createElement("link")
+      link.rel = "stylesheet"
+      link.href = href
+      document.head.append(link)
+    }
+    for (const src of assets.js) await script(src)  // auto-render needs katex first
+    redraw()
+  }
+  const whenIdle = window.requestIdleCallback || ((fn) => setTimeout(fn, 200))
+  window.addEventListener("load", () => whenIdle(() => load().catch(console.error)))
+})()
