@@ -154,22 +154,30 @@ class TourView(View):
         self.next = pn.widgets.Button(label="Next ▶", width=90)
         self.restart = pn.widgets.Button(label="Restart", width=90)
         # What only some steps show is built when one of them first does (a session
-        # that never reaches them pays nothing for them).
-        self.extra = pn.Column(sizing_mode="stretch_width")
+        # that never reaches them pays nothing for them), and the message joins the
+        # page when there is one: each pane on the page is models to build and send.
         self._tally_pane: pn.pane.Bokeh | None = None
         self._predict_row: pn.viewable.Viewable | None = None
+        self._buttons = button_row(self.back, self.show_me, self.next, self.restart)
+        self.layout = pn.Column(sizing_mode="stretch_width", css_classes=["tour"])
+        self.message.param.watch(self._arrange, "value")
         self._wire()
         self._refresh()
 
     def __panel__(self) -> pn.viewable.Viewable:
-        return pn.Column(
+        return self.layout
+
+    def _arrange(self, *_events: param.parameterized.Event) -> None:
+        """The step's card, what this step shows below it, the buttons, a message."""
+        extra = {2: self._tally, 6: self._prediction}.get(self.step)
+        objects = [
             self.card,
-            self.extra,
-            button_row(self.back, self.show_me, self.next, self.restart),
-            self.message,
-            sizing_mode="stretch_width",
-            css_classes=["tour"],
-        )
+            *([extra()] if extra else []),
+            self._buttons,
+            *([self.message] if self.message.value else []),
+        ]
+        if self.layout.objects != objects:
+            self.layout.objects = objects
 
     # ------------------------------------------------------------------ wiring
 
@@ -347,10 +355,7 @@ class TourView(View):
             self.tally_source.data = self._tally_data()
             if self._tally_pane is not None:
                 self._tally_pane.object.x_range.factors = class_labels(self.model.k)
-            extra = {2: self._tally, 6: self._prediction}.get(self.step)
-            objects = [extra()] if extra else []
-            if list(self.extra.objects) != objects:
-                self.extra.objects = objects
+            self._arrange()
             self.back.disabled = self.step == 1
             self.next.disabled = self.step == len(STEPS)
 
