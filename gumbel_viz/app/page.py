@@ -8,10 +8,13 @@ no static route to configure.
 from __future__ import annotations
 
 import json
+from functools import cache
 from urllib.parse import quote
 
+import jinja2
 import panel as pn
 from bokeh.document import Document
+from panel.io.resources import _env
 from panel.models.katex import KaTeX
 from panel.theme import DarkTheme, DefaultTheme, Native
 
@@ -32,16 +35,28 @@ def favicon_url() -> str:
     return "data:image/svg+xml," + quote(static_text("favicon.svg"))
 
 
+@cache
+def page_template() -> jinja2.Template:
+    """``page.html``, compiled once: Panel compiles a template given as text again
+    for every page (~3 ms of each session)."""
+    return _env.from_string(static_text("page.html"))
+
+
 class ExplorerPage(pn.Template):
-    """A ``pn.Template`` with a short ``repr``.
+    """A ``pn.Template`` for serving only: a short ``repr``, no notebook layout.
 
     Panel stores a template's repr (for notebooks) on every ``add_panel``, and the
     default repr walks every parameter of every component on the page: about a
-    quarter of each session's build (A/B in README, Benchmarks).
+    quarter of each session's build (A/B in README, Benchmarks). It also builds
+    a notebook preview (a repr pane, a server button) for every page; in a
+    notebook, ``Explorer()`` itself renders, not the page.
     """
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(self._render_items)})"
+
+    def _build_layout(self) -> pn.Column:
+        return pn.Column(pn.pane.Str())  # where add_panel writes the repr
 
     def server_doc(
         self, doc: Document | None = None, title: str | None = None, location: bool = True
@@ -66,7 +81,7 @@ def explorer_page(sidebar: pn.viewable.Viewable, main: pn.viewable.Viewable) -> 
     """
     dark = pn.config.theme == "dark"
     page = ExplorerPage(
-        static_text("page.html"),
+        page_template(),
         design=Native,
         theme=DarkTheme if dark else DefaultTheme,
         location=True,

@@ -142,6 +142,8 @@ def math_pane(text: str = "", **options: object) -> pn.pane.LaTeX:
 BY_CLASS = "by-class"
 #: How a renderer of a class source draws the highlighted class: outlined, opaque.
 HIGHLIGHT = {"hover_line_color": INK_COLOR, "hover_line_width": 3, "hover_alpha": 1.0}
+#: The same as a bar glyph's own properties, for a hover glyph built directly.
+HIGHLIGHT_BAR = {"line_color": INK_COLOR, "line_width": 3, "fill_alpha": 1.0, "line_alpha": 1.0}
 HIGHLIGHT_LINE = {"hover_line_width": 6, "hover_line_alpha": 1.0}
 
 
@@ -179,15 +181,6 @@ def new_figure(name: str, **options: object) -> figure:
         "title": None,
     }
     return figure(name=name, **{**defaults, **options})
-
-
-def without_unused_glyphs(fig: figure) -> figure:
-    """Drop the non-selection and muted copies of each glyph that Bokeh's glyph methods
-    add: nothing here selects or mutes (highlighting uses the hover glyph), and each
-    copy is one more model per renderer for the server to build and send."""
-    for renderer in fig.renderers:
-        renderer.update(nonselection_glyph=None, muted_glyph=None)
-    return fig
 
 
 def legend_above(fig: figure, legend: Legend | None = None, **style: object) -> Legend:
