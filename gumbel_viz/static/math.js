@@ -1,5 +1,5 @@
-// KaTeX for the views that typeset math, loaded once the page is up instead of with
-// it: parsing it cost ~180 ms of every page load's main thread (profile in README,
+// KaTeX for the views that typeset math, loaded once the page is up (its document
+// built and idle) instead of with it: parsing it cost ~180 ms of every page load's main thread (profile in README,
 // Benchmarks), and the landing view has no math. A math pane drawn before it arrives
 // shows its source text for a moment and is drawn again once KaTeX is here.
 // window.gsxMathAssets: {js: [katex, auto-render], css: [...]}, set by the page.
@@ -33,6 +33,15 @@
     for (const src of assets.js) await script(src)  // auto-render needs katex first
     redraw()
   }
+  // After the first document is up and idle: earlier, the parse would delay the chart.
   const whenIdle = window.requestIdleCallback || ((fn) => setTimeout(fn, 200))
-  window.addEventListener("load", () => whenIdle(() => load().catch(console.error)))
+  const documentIdle = () => {
+    const doc = window.Bokeh && Bokeh.documents[0]
+    return doc !== undefined && doc.is_idle
+  }
+  const start = () => {
+    if (documentIdle()) whenIdle(() => load().catch(console.error))
+    else setTimeout(start, 100)
+  }
+  window.addEventListener("load", start)
 })()
