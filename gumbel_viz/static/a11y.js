@@ -10,8 +10,13 @@
   let frame = null
   const addsElements = (record) =>
     Array.from(record.addedNodes).some((node) => node.nodeType === Node.ELEMENT_NODE)
+  // A checkbox's text arrives after the box itself: its root is swept again then.
+  const unnamedBox = (root) => root.querySelector("input[type=checkbox]:not([data-gsx-named])")
   const schedule = (records) => {
-    for (const record of records) if (addsElements(record)) dirty.add(record.target.getRootNode())
+    for (const record of records) {
+      const root = record.target.getRootNode()
+      if (addsElements(record) || unnamedBox(root)) dirty.add(root)
+    }
     if (dirty.size && frame === null) {
       frame = requestAnimationFrame(() => {
         frame = null
@@ -62,8 +67,12 @@
       for (const down of root.querySelectorAll(".bk-spin-btn-down")) name(down, "Decrease")
       const nav = root.host !== undefined && root.host.classList.contains("view-nav")
       for (const group of root.querySelectorAll(".bk-btn-group")) watchPresses(group, nav)
-      for (const box of root.querySelectorAll("input[type=checkbox]")) {
-        name(box, text(box.closest("label") || box.parentElement) || "checkbox")
+      for (const box of root.querySelectorAll("input[type=checkbox]:not([data-gsx-named])")) {
+        const sibling = box.nextElementSibling  // Bokeh 3.9: <input><div class="bk-label">
+        const beside = sibling && sibling.classList.contains("bk-label") ? sibling : null
+        const label = text(box.closest("label") || beside || box.parentElement)
+        box.setAttribute("aria-label", label || "checkbox")
+        if (label) box.setAttribute("data-gsx-named", "")
       }
     }
   }

@@ -16,7 +16,7 @@
   const redraw = () => {
     for (const doc of (window.Bokeh && Bokeh.documents) || []) {
       for (const model of doc.all_models) {
-        if (model.type !== "KaTeX") continue
+        if (!String(model.type).endsWith(".KaTeX")) continue  // "panel.models.katex.KaTeX"
         const view = Bokeh.index.find_one(model)
         if (view) view.render()
       }
@@ -33,14 +33,17 @@
     for (const src of assets.js) await script(src)  // auto-render needs katex first
     redraw()
   }
-  // After the first document is up and idle: earlier, the parse would delay the chart.
+  // After the main chart is drawn: earlier, the parse would delay it. (Not "the
+  // document is idle": a math pane drawn without KaTeX keeps it busy.)
   const whenIdle = window.requestIdleCallback || ((fn) => setTimeout(fn, 200))
-  const documentIdle = () => {
+  const chartDrawn = () => {
     const doc = window.Bokeh && Bokeh.documents[0]
-    return doc !== undefined && doc.is_idle
+    const chart = doc && doc.get_model_by_name("sample-chart")
+    const view = chart && Bokeh.index.find_one(chart)
+    return Boolean(view && view.has_finished())
   }
   const start = () => {
-    if (documentIdle()) whenIdle(() => load().catch(console.error))
+    if (chartDrawn()) whenIdle(() => load().catch(console.error))
     else setTimeout(start, 100)
   }
   window.addEventListener("load", start)

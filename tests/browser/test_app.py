@@ -208,3 +208,13 @@ def test_katex_comes_after_the_page_and_typesets_math_drawn_before_it(
     about = page.locator(".katex").first.locator("xpath=ancestor::*[1]")
     expect(about).not_to_contain_text("$")  # no TeX source left untypeset
     assert errors == []
+
+
+def test_controls_have_their_own_accessible_names(page: Page, app_url: str) -> None:
+    """static/a11y.js names what Bokeh draws without a name: a checkbox by its text,
+    a slider handle by its title, the view picker as tabs."""
+    open_app(page, app_url)
+    keep = page.get_by_role("checkbox", name="Keep probabilities (new noise only)")
+    expect(keep).to_be_visible()
+    expect(page.get_by_role("slider", name="Temperature τ (log scale)")).to_be_visible()
+    expect(page.get_by_role("tab", name="Tour", selected=True)).to_be_visible()
