@@ -13,17 +13,21 @@
       el.onerror = reject
       document.head.append(el)
     })
-  const redraw = () => {
+  const mathPanes = function* () {
     for (const doc of (window.Bokeh && Bokeh.documents) || []) {
       for (const model of doc.all_models) {
-        if (!String(model.type).endsWith(".KaTeX")) continue  // "panel.models.katex.KaTeX"
-        const view = Bokeh.index.find_one(model)
-        if (view) view.render()
+        if (String(model.type).endsWith(".KaTeX")) yield model  // "panel.models.katex.KaTeX"
       }
     }
   }
+  const redraw = () => {
+    for (const model of mathPanes()) {
+      const view = Bokeh.index.find_one(model)
+      if (view) view.rerender()  // render, then lay out again
+    }
+  }
   const load = async () => {
-    if (window.renderMathInElement) return  // the page brought it (a view with math first)
+    if (window.renderMathInElement) return  // already here (the page was given it)
     for (const href of assets.css) {
       const link = document.createElement("link")
       link.rel = "stylesheet"
@@ -33,8 +37,9 @@
     for (const src of assets.js) await script(src)  // auto-render needs katex first
     redraw()
   }
-  // After the main chart is drawn: earlier, the parse would delay it. (Not "the
-  // document is idle": a math pane drawn without KaTeX keeps it busy.)
+  // After the main chart is drawn: earlier, the parse would delay it (not "the
+  // document is idle": a math pane drawn without KaTeX keeps it busy). At once if
+  // the first view has math (a link to About), so it is typeset as soon as it can.
   const whenIdle = window.requestIdleCallback || ((fn) => setTimeout(fn, 200))
   const chartDrawn = () => {
     const doc = window.Bokeh && Bokeh.documents[0]
@@ -43,7 +48,8 @@
     return Boolean(view && view.has_finished())
   }
   const start = () => {
-    if (chartDrawn()) whenIdle(() => load().catch(console.error))
+    if (!mathPanes().next().done) load().catch(console.error)
+    else if (chartDrawn()) whenIdle(() => load().catch(console.error))
     else setTimeout(start, 100)
   }
   window.addEventListener("load", start)
