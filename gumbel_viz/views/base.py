@@ -101,18 +101,6 @@ def controls_row(*objects: pn.viewable.Viewable, **options: object) -> pn.FlexBo
     return pn.FlexBox(*objects, **{**defaults, **options})
 
 
-def button_row(*buttons: pn.widgets.Button) -> pn.Row:
-    """A row of fixed-width buttons that wraps on a narrow screen.
-
-    A Bokeh ``Row`` told to wrap is enough for fixed widths, and lighter than
-    :func:`controls_row`'s ``FlexBox`` (a ``ReactiveHTML`` plus a data model: 5 ms
-    more per session on the tour, A/B in README, Benchmarks); stretching controls
-    need the ``FlexBox``.
-    """
-    styles = {"flex-wrap": "wrap", "align-items": "flex-end"}
-    return pn.Row(*buttons, styles=styles, sizing_mode="stretch_width")
-
-
 class KaTeXPane(pn.pane.LaTeX):
     """A LaTeX pane drawn by KaTeX, which ``static/math.js`` loads once the page is up.
 

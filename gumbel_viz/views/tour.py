@@ -27,7 +27,6 @@ from .base import (
     HIGHLIGHT,
     PI_COLOR,
     View,
-    button_row,
     class_labels,
     class_source,
     controls_row,
@@ -40,6 +39,8 @@ from .base import (
 )
 from .monte_carlo import mean_sentence
 
+#: The arrow keys page.js sends, as the tour's actions (see TourView.act).
+KEY_ACTIONS = {"ArrowLeft": "back", "ArrowRight": "next"}
 COLD, HOT = 0.05, 5.0  # steps 3 and 4: below and above these
 SWEEP_COLD, SWEEP_HOT = 0.1, 2.0  # step 5: the range of τ to cover with one noise draw
 RESAMPLES = 3
@@ -149,16 +150,17 @@ class TourView(View):
             sizing_mode="stretch_width",
         )
         self.message = prose("")
-        self.back = pn.widgets.Button(label="◀ Back", width=90)
-        self.show_me = pn.widgets.Button(label="Show me", color="primary", width=110)
-        self.next = pn.widgets.Button(label="Next ▶", width=90)
-        self.restart = pn.widgets.Button(label="Restart", width=90)
+        # Back, Show me, Next and Restart: HTML buttons in one Div that tell the tour
+        # through "tour-keys" (static/page.js), as the arrow keys do. Four Panel
+        # buttons in a row were five models and ~10 ms of every session's build.
+        self.buttons = pn.widgets.StaticText(
+            value="", stylesheets=[static_text("tour.css")], sizing_mode="stretch_width"
+        )
         # What only some steps show is built when one of them first does (a session
         # that never reaches them pays nothing for them), and the message joins the
         # page when there is one: each pane on the page is models to build and send.
         self._tally_pane: pn.pane.Bokeh | None = None
         self._predict_row: pn.viewable.Viewable | None = None
-        self._buttons = button_row(self.back, self.show_me, self.next, self.restart)
         self.layout = pn.Column(sizing_mode="stretch_width", css_classes=["tour"])
         self.message.param.watch(self._arrange, "value")
         self._wire()
@@ -173,7 +175,7 @@ class TourView(View):
         objects = [
             self.card,
             *([extra()] if extra else []),
-            self._buttons,
+            self.buttons,
             *([self.message] if self.message.value else []),
         ]
         if self.layout.objects != objects:
@@ -182,22 +184,31 @@ class TourView(View):
     # ------------------------------------------------------------------ wiring
 
     def _wire(self) -> None:
-        self.back.on_click(lambda _e: self._move(-1))
-        self.next.on_click(lambda _e: self._move(+1))
-        self.restart.on_click(lambda _e: self._restart())
-        self.show_me.on_click(lambda _e: self._show_me())
         m = self.model.param
         m.watch(self._on_resample, "resample")
         m.watch(self._on_draw, ["noise", "probabilities"])
         m.watch(self._on_tau, "tau")
         self.keys.on_change("data", self._on_key)  # sent by static/page.js
         # An argument of a browser callback puts the source in the page for page.js.
-        self.browser_callback(self.next, args={"keys": self.keys}, clicks="")
+        self.browser_callback(self.buttons, args={"keys": self.keys}, value="")
 
     def _on_key(self, _attr: str, _old: object, new: dict) -> None:
+        """A button or an arrow key in the browser (only while the tour is showing)."""
         showing = self.session is None or self.session.view == self.slug
         if new.get("key") and showing:
-            self._move({"ArrowRight": +1, "ArrowLeft": -1}.get(new["key"][-1], 0))
+            key = str(new["key"][-1])
+            self.act(KEY_ACTIONS.get(key, key))
+
+    def act(self, action: str) -> None:
+        """What the tour's buttons do: "back", "next", "restart" or "show" (Show me).
+        Anything else (a tampered message) does nothing."""
+        actions: dict[str, Callable[[], None]] = {
+            "back": lambda: self._move(-1),
+            "next": lambda: self._move(+1),
+            "restart": self._restart,
+            "show": self._show_me,
+        }
+        actions.get(action, lambda: None)()
 
     def _move(self, by: int) -> None:
         self.step = min(max(self.step + by, 1), len(STEPS))
@@ -355,9 +366,25 @@ class TourView(View):
             self.tally_source.data = self._tally_data()
             if self._tally_pane is not None:
                 self._tally_pane.object.x_range.factors = class_labels(self.model.k)
+            self.buttons.value = self._buttons_html()
             self._arrange()
-            self.back.disabled = self.step == 1
-            self.next.disabled = self.step == len(STEPS)
+
+    def _buttons_html(self) -> str:
+        def button(action: str, label: str, disabled: bool = False, kind: str = "") -> str:
+            off = " disabled" if disabled else ""
+            return (
+                f'<button type="button" class="tour-button {kind}" '
+                f"onclick=\"gsxTour('{action}')\"{off}>{label}</button>"
+            )
+
+        return (
+            '<div class="tour-buttons">'
+            f"{button('back', '◀ Back', disabled=self.step == 1)}"
+            f"{button('show', 'Show me', kind='primary')}"
+            f"{button('next', 'Next ▶', disabled=self.step == len(STEPS))}"
+            f"{button('restart', 'Restart')}"
+            "</div>"
+        )
 
     def _dot_classes(self, n: int) -> str:
         return " ".join(

@@ -23,7 +23,8 @@ def ticked(tour: TourView) -> list[bool]:
 def test_a_first_visitor_lands_on_step_one_with_nothing_done(tour: TourView) -> None:
     assert tour.session.view == "tour" and tour.step == 1 and tour.done == []
     assert ticked(tour) == [False] * len(STEPS)
-    assert f"Step 1 of {len(STEPS)}" in tour.card.value and tour.back.disabled
+    assert f"Step 1 of {len(STEPS)}" in tour.card.value
+    assert "gsxTour('back')\" disabled" in tour.buttons.value  # no step before the first
 
 
 def test_the_tasks_tick_from_the_real_controls(tour: TourView) -> None:
@@ -80,8 +81,8 @@ def test_show_me_does_every_task(tour: TourView) -> None:
 
 
 def test_back_next_keys_and_restart(tour: TourView) -> None:
-    tour.next.clicks += 1
-    assert tour.step == 2
+    tour.keys.data = {"key": ["next"], "time": [0]}  # the Next button, as the browser sends it
+    assert tour.step == 2 and "disabled" not in tour.buttons.value
     tour.keys.data = {"key": ["ArrowRight"], "time": [1]}
     assert tour.step == 3
     tour.keys.data = {"key": ["ArrowLeft"], "time": [2]}
@@ -90,8 +91,14 @@ def test_back_next_keys_and_restart(tour: TourView) -> None:
     tour.keys.data = {"key": ["ArrowRight"], "time": [3]}
     assert tour.step == 2
     tour.model.param.trigger("resample")
-    tour.restart.clicks += 1
+    tour.session.view = "tour"
+    tour.keys.data = {"key": ["drop table"], "time": [4]}  # not an action: nothing happens
+    assert tour.step == 2
+    tour.keys.data = {"key": ["restart"], "time": [5]}
     assert tour.step == 1 and tour.done == [] and tour.resamples == 0
+    for _ in range(len(STEPS) + 2):
+        tour.act("next")
+    assert tour.step == len(STEPS) and "gsxTour('next')\" disabled" in tour.buttons.value
 
 
 def test_a_link_names_the_step() -> None:
