@@ -18,15 +18,15 @@ import tempfile
 from pathlib import Path
 
 from support.burst import BurstReport, run_burst, running_nginx, running_serve_sh
-from support.served import ROOT, free_port
+from support.served import free_port
 
 VISITORS = 100
 SPREAD_S = 1.0
 # serve.sh's settings for each arm; the first is serve.sh's default.
 ARMS: dict[str, dict[str, str]] = {
-    "default: --warm": {},
-    "--warm + gc_freeze": {"GSX_SETUP": str(ROOT / "deploy" / "gc_freeze.py")},
-    "no --warm": {"GSX_WARM": "0"},
+    "default: --warm + gc_freeze": {},
+    "--warm only": {"GSX_SETUP": ""},
+    "no --warm (gc_freeze)": {"GSX_WARM": "0"},
 }
 
 

@@ -16,8 +16,9 @@
 #   GSX_SESSION_CHECK_MS look for such sessions this often [10000]
 #   GSX_WARM           1: build the app once at start (--warm), so the first
 #                      visitors do not pay the imports; 0: not [1]
-#   GSX_SETUP          a --setup script, e.g. deploy/gc_freeze.py [none: it did
-#                      not lower CPU per visitor measurably, see deploy/README.md]
+#   GSX_SETUP          a --setup script [deploy/gc_freeze.py: gc.freeze() after the
+#                      warm-up, 8 % less CPU per burst visitor, see deploy/README.md;
+#                      empty: none]
 #   PYTHON             the interpreter with Panel installed [.venv/bin/python]
 #
 # Why one port per process and not `--num-procs N` on one port: with --num-procs
@@ -72,7 +73,8 @@ args=(
 if [[ "${GSX_WARM:-1}" == 1 ]]; then
   args+=(--warm)
 fi
-if [[ -n "${GSX_SETUP:-}" ]]; then
+GSX_SETUP="${GSX_SETUP-$ROOT/deploy/gc_freeze.py}"
+if [[ -n "$GSX_SETUP" ]]; then
   args+=(--setup "$GSX_SETUP")
 fi
 if [[ -n "${GSX_PREFIX:-}" ]]; then
