@@ -128,10 +128,11 @@ def math_pane(text: str = "", **options: object) -> pn.pane.LaTeX:
 
 #: Sources with this tag take part in linked highlighting (``static/highlight.js``).
 BY_CLASS = "by-class"
-#: How a renderer of a class source draws the highlighted class: outlined, opaque.
-HIGHLIGHT = {"hover_line_color": INK_COLOR, "hover_line_width": 3, "hover_alpha": 1.0}
-#: The same as a bar glyph's own properties, for a hover glyph built directly.
+#: How the highlighted class's bars are drawn (a hover glyph's own properties).
 HIGHLIGHT_BAR = {"line_color": INK_COLOR, "line_width": 3, "fill_alpha": 1.0, "line_alpha": 1.0}
+#: The same, as glyph-method keywords: how a renderer of a class source draws the
+#: highlighted class, outlined and opaque.
+HIGHLIGHT = {f"hover_{name}": value for name, value in HIGHLIGHT_BAR.items()}
 HIGHLIGHT_LINE = {"hover_line_width": 6, "hover_line_alpha": 1.0}
 
 
