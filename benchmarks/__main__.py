@@ -22,7 +22,7 @@ from .machine import describe_machine
 
 PARTS: dict[str, tuple[str, Callable[[], list[dict[str, object]]]]] = {
     "engine": (
-        "Engine: relaxed samples vs the NumPy exponential floor (median of 7)",
+        "Engine: relaxed samples vs the NumPy exponential floor (11 interleaved rounds)",
         bench_engine.measure,
     ),
     "montecarlo": ("Monte Carlo sampling on the server (median of 7)", bench_montecarlo.measure),

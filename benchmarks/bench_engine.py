@@ -5,17 +5,23 @@ Every Gumbel sampler must draw one random number per entry, so NumPy's own
 ours / floor is what we track. The naive float64 formula
 ``softmax((logits - log(-log U)) / tau)`` on C-ordered arrays is shown for scale,
 and, when PyTorch is installed (it is never required),
-``torch.nn.functional.gumbel_softmax`` on the CPU with the same logits.
+``torch.nn.functional.gumbel_softmax`` on the CPU with the same logits. The calls
+run interleaved, one of each per round, and ratios are taken round by round.
+Targets (issue 13): per-row float32 logits at most 2.0x the floor and 0.3x torch.
 """
 
 from __future__ import annotations
 
+import statistics
+import time
+from collections.abc import Callable
 from functools import partial
 
 import numpy as np
 
 from gumbel_viz.core import gumbel_softmax
-from support.tables import median_seconds
+
+from .ratios import summary
 
 CASES = [(10**6, 5), (10**5, 100)]
 DTYPES = [np.float32, np.float64]
@@ -29,24 +35,41 @@ def naive_gumbel_softmax(rng: np.random.Generator, logits: np.ndarray, n: int) -
     return z / z.sum(axis=-1, keepdims=True)
 
 
-def torch_seconds(logits: np.ndarray, n: int, repeats: int) -> float | None:
-    """Median time of torch's gumbel_softmax on (n, k) logits, or None without torch."""
+def torch_call(logits: np.ndarray, n: int) -> Callable[[], object] | None:
+    """torch's gumbel_softmax on (n, k) copies of the logits, or None without torch."""
     try:
         import torch
     except ImportError:
         return None
-    rows = np.broadcast_to(logits, (n, logits.shape[-1]))
-    batch = torch.from_numpy(np.ascontiguousarray(rows))
-    return median_seconds(partial(torch.nn.functional.gumbel_softmax, batch, tau=TAU), repeats)
+    rows = np.ascontiguousarray(np.broadcast_to(logits, (n, logits.shape[-1])))
+    return partial(torch.nn.functional.gumbel_softmax, torch.from_numpy(rows), tau=TAU)
 
 
-def ours_seconds(logits: np.ndarray, n: int, rng: np.random.Generator, repeats: int) -> float:
+def ours_call(logits: np.ndarray, n: int, rng: np.random.Generator) -> Callable[[], object]:
     """Our engine on one shared row of logits (n draws) or on n rows of their own."""
     if logits.ndim == 1:
-        return median_seconds(
-            partial(gumbel_softmax, logits, TAU, rng=rng, sample_shape=n), repeats
-        )
-    return median_seconds(partial(gumbel_softmax, logits, TAU, rng=rng), repeats)
+        return partial(gumbel_softmax, logits, TAU, rng=rng, sample_shape=n)
+    return partial(gumbel_softmax, logits, TAU, rng=rng)
+
+
+def interleaved_seconds(calls: dict[str, Callable[[], object]], repeats: int) -> dict[str, list]:
+    """Wall times of each call, one of each per round (ABC ABC ...), after one warm-up round.
+
+    Ratios are then taken round by round, so the machine's drift hits both sides.
+    """
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    for round_ in range(repeats + 1):
+        for name, call in calls.items():
+            start = time.perf_counter()
+            call()
+            if round_:
+                times[name].append(time.perf_counter() - start)
+    return times
+
+
+def _ratios(times: dict[str, list[float]], top: str, bottom: str) -> list[float]:
+    """``top / bottom`` round by round."""
+    return [a / b for a, b in zip(times[top], times[bottom], strict=True)]
 
 
 def measure_case(
@@ -54,24 +77,29 @@ def measure_case(
 ) -> dict[str, object]:
     size = (n,) if per_row else None  # per-row: C-ordered (n, k), as a network passes them
     logits = np.log(rng.dirichlet(np.ones(k), size=size)).astype(dtype)
-    floor = median_seconds(partial(rng.standard_exponential, (n, k), dtype=dtype), repeats)
-    ours = ours_seconds(logits, n, rng, repeats)
-    naive = median_seconds(
-        partial(naive_gumbel_softmax, rng, logits.astype(np.float64), n), repeats
-    )
-    torch_time = torch_seconds(logits, n, repeats)
+    calls = {
+        "floor": partial(rng.standard_exponential, (n, k), dtype=dtype),
+        "ours": ours_call(logits, n, rng),
+        "naive": partial(naive_gumbel_softmax, rng, logits.astype(np.float64), n),
+    }
+    torch = torch_call(logits, n)
+    if torch is not None:
+        calls["torch"] = torch
+    times = interleaved_seconds(calls, repeats)
     return {
         "case": f"10^{int(np.log10(n))} x {k} {np.dtype(dtype).name}"
         + (", per-row logits" if per_row else ""),
-        "floor ms": floor * 1e3,
-        "ours ms": ours * 1e3,
-        "ours / floor": ours / floor,
-        "naive f64 / floor": naive / floor,
-        "ours / torch": "torch not installed" if torch_time is None else ours / torch_time,
+        "floor ms": statistics.median(times["floor"]) * 1e3,
+        "ours ms": statistics.median(times["ours"]) * 1e3,
+        "ours / floor (median, spread)": summary(_ratios(times, "ours", "floor")),
+        "naive f64 / floor": statistics.median(_ratios(times, "naive", "floor")),
+        "ours / torch (median, spread)": (
+            summary(_ratios(times, "ours", "torch")) if torch else "torch not installed"
+        ),
     }
 
 
-def measure(repeats: int = 7) -> list[dict[str, object]]:
+def measure(repeats: int = 11) -> list[dict[str, object]]:
     rng = np.random.default_rng(0)
     rows = [measure_case(rng, n, k, dtype, repeats) for n, k in CASES for dtype in DTYPES]
     rows.append(measure_case(rng, 10**6, 5, np.float32, repeats, per_row=True))
@@ -81,4 +109,4 @@ def measure(repeats: int = 7) -> list[dict[str, object]]:
 if __name__ == "__main__":
     from support.tables import print_table
 
-    print_table("Engine (median of 7)", measure())
+    print_table("Engine (median of 11 interleaved rounds)", measure())

@@ -66,10 +66,10 @@ def nav_buttons(
     of tabs is one per tab plus a body each (A/B in README, Benchmarks)."""
     return wrapping(
         pn.widgets.RadioButtonGroup(
-            name=name,
+            label=name,
             options=options,
             value=value,
-            button_type="light",
+            color="light",
             css_classes=["view-nav", css_class],
             stylesheets=[static_text("nav.css")],
             sizing_mode="stretch_width",

@@ -193,6 +193,38 @@ def test_gumbel_softmax_batches_over_leading_axes() -> None:
     assert_on_simplex(drawn, atol=1e-12)
 
 
+@pytest.mark.parametrize("relax", [core.gumbel_softmax, core.log_gumbel_softmax])
+@pytest.mark.parametrize(
+    ("logits_shape", "tau_shape", "sample_shape"),
+    [((9, 5), (), ()), ((5,), (), 10), ((7, 5), (7,), ()), ((3, 4, 6), (4,), 2)],
+)
+def test_relaxing_in_row_blocks_gives_the_same_bits_as_one_pass(
+    monkeypatch: pytest.MonkeyPatch,
+    relax: object,
+    logits_shape: tuple,
+    tau_shape: tuple,
+    sample_shape: int | tuple,
+) -> None:
+    logits = rng(3).normal(size=logits_shape).astype(np.float32)
+    logits[..., 1] = -np.inf
+    tau = rng(4).uniform(0.05, 3.0, size=tau_shape)
+    one_pass = relax(logits, tau, rng=rng(5), sample_shape=sample_shape)
+    monkeypatch.setattr(core.relaxation, "BLOCK_ENTRIES", 7)  # a row or two per block
+    in_blocks = relax(logits, tau, rng=rng(5), sample_shape=sample_shape)
+    np.testing.assert_array_equal(in_blocks, one_pass)
+    assert in_blocks.strides == one_pass.strides
+
+
+def test_overflow_in_the_last_row_block_is_still_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(core.relaxation, "BLOCK_ENTRIES", 10)
+    logits = np.zeros((50, 5), dtype=np.float16)
+    noise = np.zeros((50, 5))
+    noise[-1, 2] = 65000.0  # finite in float16; with a logit of 1000 it is not
+    logits[-1, 2] = 1000.0
+    with pytest.raises(ValueError, match="overflow float16"):
+        core.gumbel_softmax(logits, 0.5, gumbel=noise)
+
+
 @pytest.mark.parametrize(
     ("logits_shape", "sample_shape", "expected"),
     [((5,), 4, (4, 5)), ((5,), (7, 2), (7, 2, 5)), ((3, 5), 4, (4, 3, 5)), ((5,), (), (5,))],
