@@ -164,7 +164,7 @@ class TrainingView(View):
         super().__init__(**params)
         self.result: training.TrainingResult | None = None
         self._problem = self._build_problem()
-        self.curve = ColumnDataSource(name="training-curve", data={"step": []})
+        self.curve = ColumnDataSource(name="training-curve", data=_curve_data([], {}))
         self.pi_source = ColumnDataSource(name="training-pi", data=_empty_pi())
         self.samples = ColumnDataSource(
             name="training-samples", data={"name": [], "sample": [], "energy": [], "optimal": []}
@@ -330,7 +330,7 @@ class TrainingView(View):
         self.worker.invalidate()
         self.result = None
         with pn.io.hold():
-            self.curve.data = {"step": []}
+            self.curve.data = _curve_data([], {})
             self.pi_source.data = _empty_pi()
             self.samples.data = {"name": [], "sample": [], "energy": [], "optimal": []}
             self.sample_text.value = ""
@@ -343,7 +343,7 @@ class TrainingView(View):
         steps = np.arange(result.steps_done + 1)
         stride = max(math.ceil(steps.size / MAX_CURVE_POINTS), 1)
         keep = np.unique(np.append(steps[::stride], steps[-1]))
-        curve = {"step": keep, **{name: result.expected[name][keep] for name in result.names}}
+        curve = _curve_data(keep, {name: result.expected[name][keep] for name in result.names})
         values = np.concatenate([curve[name] for name in result.names] + [[self.optimum.location]])
         pad = 0.05 * max(float(np.ptp(values)), 1e-9)
         with pn.io.hold():
@@ -447,6 +447,15 @@ class TrainingView(View):
         fig.xaxis.major_label_orientation = 0.9
         fig.add_tools(HoverTool(tooltips=[("", "@x"), ("π", "@pi{0.000}")]))
         return fig
+
+
+def _curve_data(
+    steps: np.ndarray | list[int], expected: dict[str, np.ndarray]
+) -> dict[str, object]:
+    """The curve source's columns: one per estimator, each line has its column even
+    when its estimator did not run (NaN: nothing drawn, nothing to hover)."""
+    nothing = np.full(len(steps), np.nan)
+    return {"step": steps, **{name: expected.get(name, nothing) for name in NAMES}}
 
 
 def _empty_pi() -> dict[str, list]:

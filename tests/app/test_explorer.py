@@ -9,6 +9,11 @@ import weakref
 import numpy as np
 import panel as pn
 import pytest
+from bokeh.core.validation.check import check_integrity
+from bokeh.document import Document
+from bokeh.models import ColumnDataSource
+from bokeh.plotting import figure
+from panel.io.state import set_curdoc
 
 from gumbel_viz import Explorer
 from gumbel_viz.app import VIEWS
@@ -42,6 +47,27 @@ def test_server_errors_ignore_a_closed_websocket_but_not_ours() -> None:
     ours = "2026-01-01 10:00:01,000 Error running application handler\nTraceback ...\nKeyError"
     assert server_errors(closed) == []
     assert len(server_errors(closed + ours)) == 1
+
+
+@pytest.mark.parametrize("slug", [view.slug for view in VIEWS])
+def test_every_views_page_passes_bokehs_integrity_checks(slug: str) -> None:
+    """app.py turns these checks off per session; they must hold for every view."""
+    doc = Document()
+    with set_curdoc(doc):
+        explorer = Explorer(seed=3)
+        explorer.view = slug
+        explorer.page().server_doc(doc)
+    models = set().union(*(root.references() for root in doc.roots))
+    issues = check_integrity(models)
+    assert (issues.error, issues.warning) == ([], [])
+
+
+def test_the_integrity_check_finds_a_broken_document() -> None:
+    """The oracle above fails on a state built to break it: a glyph on a missing column."""
+    fig = figure(x_range=["1"])
+    fig.vbar(x="cls", top="nope", width=0.5, source=ColumnDataSource({"cls": ["1"]}))
+    issues = check_integrity(fig.references())
+    assert [issue.name for issue in issues.error] == ["BAD_COLUMN_NAME"]
 
 
 def test_explorer_renders_as_a_notebook_cell_would() -> None:

@@ -11,7 +11,7 @@ from gumbel_viz import Explorer
 from gumbel_viz.core import objectives, training
 from gumbel_viz.model import GumbelSoftmaxModel
 from gumbel_viz.views.sample import SampleView
-from gumbel_viz.views.training import ANNEALED, TrainingView
+from gumbel_viz.views.training import ANNEALED, NAMES, TrainingView
 
 FEW = ["reinforce", "gumbel-softmax", "reinmax"]
 
@@ -31,6 +31,8 @@ def test_a_run_shows_the_cores_training_and_the_optimum() -> None:
     assert curve["step"][0] == 0 and curve["step"][-1] == 200
     for name in FEW:
         np.testing.assert_array_equal(curve[name], expected.expected[name][curve["step"]])
+    for name in set(NAMES) - set(FEW):  # every line keeps its column: NaN, nothing drawn
+        assert len(curve[name]) == len(curve["step"]) and np.isnan(curve[name]).all()
     assert view.optimum.location == pytest.approx(-3.4)
     assert "acceptor, donor, acceptor, donor" in view.optimum_label.text
     assert "Done: 200 steps" in view.status.value
