@@ -24,9 +24,9 @@ VISITORS = 100
 SPREAD_S = 1.0
 # serve.sh's settings for each arm; the first is serve.sh's default.
 ARMS: dict[str, dict[str, str]] = {
-    "default: --warm + gc_freeze": {},
+    "default: --warm + gc_setup": {},
     "--warm only": {"GSX_SETUP": ""},
-    "no --warm (gc_freeze)": {"GSX_WARM": "0"},
+    "no --warm (gc_setup)": {"GSX_WARM": "0"},
 }
 
 

@@ -16,9 +16,9 @@
 #   GSX_SESSION_CHECK_MS look for such sessions this often [10000]
 #   GSX_WARM           1: build the app once at start (--warm), so the first
 #                      visitors do not pay the imports; 0: not [1]
-#   GSX_SETUP          a --setup script [deploy/gc_freeze.py: gc.freeze() after the
-#                      warm-up, 8 % less CPU per burst visitor, see deploy/README.md;
-#                      empty: none]
+#   GSX_SETUP          a --setup script [deploy/gc_setup.py: gc.freeze() after the
+#                      warm-up and rarer full collections, 15 - 20 % less CPU per
+#                      burst visitor, see deploy/README.md; empty: none]
 #   PYTHON             the interpreter with Panel installed [.venv/bin/python]
 #
 # Why one port per process and not `--num-procs N` on one port: with --num-procs
@@ -73,7 +73,7 @@ args=(
 if [[ "${GSX_WARM:-1}" == 1 ]]; then
   args+=(--warm)
 fi
-GSX_SETUP="${GSX_SETUP-$ROOT/deploy/gc_freeze.py}"
+GSX_SETUP="${GSX_SETUP-$ROOT/deploy/gc_setup.py}"
 if [[ -n "$GSX_SETUP" ]]; then
   args+=(--setup "$GSX_SETUP")
 fi
