@@ -60,13 +60,13 @@ def view_options(group: int) -> dict[str, str]:
 
 
 def nav_buttons(
-    name: str, options: dict[str, object], value: object, css_class: str
+    label: str, options: dict[str, object], value: object, css_class: str
 ) -> pn.widgets.RadioButtonGroup:
     """A row of buttons that picks one view (or group): one Bokeh model, where a row
     of tabs is one per tab plus a body each (A/B in README, Benchmarks)."""
     return wrapping(
         pn.widgets.RadioButtonGroup(
-            label=name,
+            label=label,
             options=options,
             value=value,
             color="light",
