@@ -52,6 +52,7 @@ INTRO = (
     "largest y at every τ."
 )
 URL_TAU_DELAY_MS = 300
+DOWNLOADS_LABEL = "Download state or chart…"
 
 
 def view_options(group: int) -> dict[str, str]:
@@ -98,6 +99,7 @@ class Explorer(Viewer):
         super().__init__(**params)
         self.sample_view = SampleView(model=self.model)
         self.link_notice: pn.widgets.StaticText | None = None  # built for a link's notices
+        self.downloads_button = self._make_downloads_button()
         self.controls = self._make_controls()
         # Views are built when first opened: building all of them would add
         # ~0.5 s to every session's start.
@@ -290,6 +292,28 @@ class Explorer(Viewer):
             pn.widgets.IntInput.from_param(
                 m.seed, name="Seed (blank: fresh randomness)", sizing_mode="stretch_width"
             ),
+            self.downloads_button,
+            sizing_mode="stretch_width",
+        )
+
+    def _make_downloads_button(self) -> pn.widgets.Button:
+        """The downloads, built when asked for: two ``FileDownload`` widgets are about
+        10 ms of every session's build, and most visitors never use them."""
+        button = pn.widgets.Button(label=DOWNLOADS_LABEL, sizing_mode="stretch_width")
+        button.on_click(lambda _event: self.show_downloads())
+        return button
+
+    def show_downloads(self) -> None:
+        """Put the two downloads where the button that asks for them was."""
+        if self.downloads_button not in self.controls.objects:
+            return
+        objects = list(self.controls.objects)
+        at = objects.index(self.downloads_button)
+        objects[at : at + 1] = self._downloads()
+        self.controls.objects = objects
+
+    def _downloads(self) -> list[pn.widgets.FileDownload]:
+        return [
             pn.widgets.FileDownload(
                 callback=lambda: io.StringIO(state_csv(self.model)),
                 filename="gumbel-softmax-state.csv",
@@ -302,8 +326,7 @@ class Explorer(Viewer):
                 label="Download interactive HTML",
                 sizing_mode="stretch_width",
             ),
-            sizing_mode="stretch_width",
-        )
+        ]
 
     def _main(self) -> pn.Column:
         self._show_view()  # built now, not before a link has chosen the view

@@ -17,6 +17,7 @@ from panel.io.state import set_curdoc
 
 from gumbel_viz import Explorer
 from gumbel_viz.app import VIEWS
+from gumbel_viz.app.downloads import state_csv
 from gumbel_viz.app.explorer import GROUPS
 from support.served import server_errors
 
@@ -68,6 +69,24 @@ def test_the_integrity_check_finds_a_broken_document() -> None:
     fig.vbar(x="cls", top="nope", width=0.5, source=ColumnDataSource({"cls": ["1"]}))
     issues = check_integrity(fig.references())
     assert [issue.name for issue in issues.error] == ["BAD_COLUMN_NAME"]
+
+
+def test_the_downloads_are_built_when_asked_for_and_hold_the_state() -> None:
+    explorer = Explorer(seed=2, tau=0.5)
+    downloads = explorer.controls.select(pn.widgets.FileDownload)
+    assert downloads == [] and explorer.downloads_button in explorer.controls.objects
+    explorer.downloads_button.clicks += 1
+    downloads = explorer.controls.select(pn.widgets.FileDownload)
+    assert [d.filename for d in downloads] == [
+        "gumbel-softmax-state.csv",
+        "gumbel-softmax-sample.html",
+    ]
+    assert explorer.downloads_button not in explorer.controls.objects
+    # Made when clicked, so from the state then, not the state when they were built.
+    explorer.model.param.trigger("resample")
+    assert downloads[0].callback().getvalue() == state_csv(explorer.model)
+    explorer.show_downloads()  # a second request changes nothing
+    assert explorer.controls.select(pn.widgets.FileDownload) == downloads
 
 
 def test_explorer_renders_as_a_notebook_cell_would() -> None:

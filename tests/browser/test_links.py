@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from gumbel_viz import core
+from gumbel_viz.app.explorer import DOWNLOADS_LABEL
 from support.browser import READ_LOG10_TAU, open_app, read_bars, tau_handle, wait_for_change
 
 READ_URL_QUERY = "() => window.location.search"
@@ -164,6 +165,7 @@ def test_your_distribution_drives_the_chart(page: Page, app_url: str) -> None:
 
 def test_csv_download_holds_the_state(page: Page, app_url: str) -> None:
     open_app(page, f"{app_url}?seed=3&tau=0.5")
+    page.get_by_role("button", name=DOWNLOADS_LABEL).click()
     with page.expect_download() as download:
         page.get_by_text("Download state (CSV)").click()
     text = Path(download.value.path()).read_text()
@@ -183,6 +185,7 @@ def test_exported_html_works_offline_from_disk(
     page: Page, app_url: str, browser: Browser, tmp_path: Path
 ) -> None:
     open_app(page, f"{app_url}?seed=4")
+    page.get_by_role("button", name=DOWNLOADS_LABEL).click()
     with page.expect_download() as download:
         page.get_by_text("Download interactive HTML").click()
     exported = tmp_path / "sample.html"
