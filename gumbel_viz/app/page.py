@@ -24,9 +24,11 @@ from ..views.base import static_text
 PAGE_SCRIPTS = ("page.js", "highlight.js", "main_chart.js", "a11y.js", "math.js")
 
 
+@cache
 def math_assets() -> str:
     """KaTeX's scripts and stylesheet, as Panel serves them, for ``static/math.js``
-    to load once the page is up (JSON)."""
+    to load once the page is up (JSON). The same for every session of a process:
+    computed once, not rebuilt (and left behind in pieces) by each."""
     return json.dumps({"js": list(KaTeX.__javascript__), "css": list(KaTeX.__css__)})
 
 
