@@ -299,7 +299,9 @@ class Explorer(Viewer):
     def _make_downloads_button(self) -> pn.widgets.Button:
         """The downloads, built when asked for: two ``FileDownload`` widgets are about
         10 ms of every session's build, and most visitors never use them."""
-        button = pn.widgets.Button(label=DOWNLOADS_LABEL, sizing_mode="stretch_width")
+        button = pn.widgets.Button(
+            label=DOWNLOADS_LABEL, css_classes=["reveals-downloads"], sizing_mode="stretch_width"
+        )
         button.on_click(lambda _event: self.show_downloads())
         return button
 
@@ -318,6 +320,7 @@ class Explorer(Viewer):
                 callback=lambda: io.StringIO(state_csv(self.model)),
                 filename="gumbel-softmax-state.csv",
                 label="Download state (CSV)",
+                css_classes=["first-download"],  # static/a11y.js moves the focus here
                 sizing_mode="stretch_width",
             ),
             pn.widgets.FileDownload(

@@ -57,9 +57,26 @@
   const name = (el, label) => {
     if (label && !el.hasAttribute("aria-label")) el.setAttribute("aria-label", label)
   }
+  // The sidebar's "Download state or chart…" button (class "reveals-downloads") is
+  // replaced by the downloads when pressed: focus follows it to the first of them
+  // (class "first-download") instead of falling back to the page.
+  let focusDownload = false
+  const revealsDownloads = (el) => el.classList && el.classList.contains("reveals-downloads")
+  const onClick = (event) => {
+    if (event.composedPath().some(revealsDownloads)) focusDownload = true
+  }
+  document.addEventListener("click", onClick, true)
+  const followFocus = (root) => {
+    const button = root.host && root.host.classList.contains("first-download") && root.querySelector("button")
+    if (focusDownload && button) {
+      focusDownload = false
+      button.focus()
+    }
+  }
   const sweep = (top) => {
     for (const root of roots(top)) {
       watch(root)
+      followFocus(root)
       for (const handle of root.querySelectorAll(".noUi-handle[role=slider]")) {
         name(handle, text(root.querySelector(".bk-slider-title")).split(":")[0] || "slider")
       }

@@ -181,6 +181,13 @@ def test_csv_download_holds_the_state(page: Page, app_url: str) -> None:
     assert "# tau=0.5" in text and "# seed=3" in text
 
 
+def test_the_keyboard_focus_follows_to_the_downloads(page: Page, app_url: str) -> None:
+    open_app(page, f"{app_url}?seed=3")
+    page.get_by_role("button", name=DOWNLOADS_LABEL).focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Download state (CSV)")).to_be_focused()
+
+
 def test_exported_html_works_offline_from_disk(
     page: Page, app_url: str, browser: Browser, tmp_path: Path
 ) -> None:
