@@ -67,7 +67,8 @@
   }
   document.addEventListener("click", onClick, true)
   const followFocus = (root) => {
-    const button = root.host && root.host.classList.contains("first-download") && root.querySelector("button")
+    const first = root.host !== undefined && root.host.classList.contains("first-download")
+    const button = first ? root.querySelector("button") : null
     if (focusDownload && button) {
       focusDownload = false
       button.focus()
