@@ -8,24 +8,22 @@ from __future__ import annotations
 import csv
 import html
 import io
-import math
 
 from bokeh.embed import components
 from bokeh.layouts import column
-from bokeh.models import ColumnDataSource, CustomJS, Div, InlineStyleSheet, Slider
+from bokeh.models import ColumnDataSource, Div
 from bokeh.models.layouts import LayoutDOM
 from bokeh.resources import Resources
 
 from ..core.numbers import exact_text
 from ..model import GumbelSoftmaxModel
-from ..views.base import static_text
 from ..views.sample import (
-    LOG10_TAU_BOUNDS,
     bar_data,
     drawn_data,
-    readout_html,
+    readouts_div,
+    relax_on_slide,
     sample_figure,
-    tau_formatter,
+    tau_slider,
 )
 
 
@@ -61,20 +59,9 @@ def standalone_html(model: GumbelSoftmaxModel) -> str:
     """
     bars = ColumnDataSource(name="sample-bars", data=bar_data(model))
     drawn = ColumnDataSource(name="drawn-class", data=drawn_data(model))
-    readouts = Div(
-        name="readouts",
-        text=readout_html(model),
-        stylesheets=[InlineStyleSheet(css=static_text("readouts.css"))],
-    )
-    slider = Slider(
-        title="Temperature τ (log scale)", start=LOG10_TAU_BOUNDS[0], end=LOG10_TAU_BOUNDS[1],
-        step=0.01, value=math.log10(model.tau), format=tau_formatter(),
-        sizing_mode="stretch_width",
-    )  # fmt: skip
-    slider.js_on_change(
-        "value",
-        CustomJS(args={"bars": bars, "readouts": readouts}, code=static_text("relax_tau.js")),
-    )
+    readouts = readouts_div(model, name="readouts")
+    slider = tau_slider(model)
+    relax_on_slide(slider, bars, readouts)
     seed = "fresh randomness" if model.seed is None else f"seed {model.seed}, draw {model.draw}"
     note = Div(text=f"Gumbel-Softmax Explorer export ({seed}). Drag τ; π and g are fixed.")
     layout = column(

@@ -28,6 +28,7 @@ from ..views.topk import TopKView
 from ..views.tour import TourView
 from ..views.training import TrainingView
 from ..views.verify import VerifyView
+from .controls import Controls
 from .downloads import standalone_html, state_csv
 from .links import LinkState, parse_query
 from .memory import release_memory_soon
@@ -100,7 +101,10 @@ class Explorer(Viewer):
         self.sample_view = SampleView(model=self.model)
         self.link_notice: pn.widgets.StaticText | None = None  # built for a link's notices
         self.downloads_button = self._make_downloads_button()
-        self.controls = self._make_controls()
+        self.inputs = Controls(self.model, self.sample_view.tau_slider)
+        self.controls = pn.Column(  # the sidebar
+            self.inputs.pane, self.downloads_button, sizing_mode="stretch_width"
+        )
         # Views are built when first opened: building all of them would add
         # ~0.5 s to every session's start.
         self.views: dict[str, View] = {}
@@ -275,26 +279,6 @@ class Explorer(Viewer):
         return query
 
     # ------------------------------------------------------------------ layout
-
-    def _make_controls(self) -> pn.Column:
-        m = self.model.param
-        return pn.Column(
-            self.sample_view.tau_slider,
-            pn.widgets.Button.from_param(
-                m.resample, name="Resample", color="primary", sizing_mode="stretch_width"
-            ),
-            pn.widgets.Checkbox.from_param(
-                m.keep_probabilities, name="Keep probabilities (new noise only)"
-            ),
-            pn.widgets.IntSlider.from_param(
-                m.k, name="Number of classes k", sizing_mode="stretch_width"
-            ),
-            pn.widgets.IntInput.from_param(
-                m.seed, name="Seed (blank: fresh randomness)", sizing_mode="stretch_width"
-            ),
-            self.downloads_button,
-            sizing_mode="stretch_width",
-        )
 
     def _make_downloads_button(self) -> pn.widgets.Button:
         """The downloads, built when asked for: the two ``FileDownload`` widgets cost

@@ -62,6 +62,13 @@ def static_text(name: str) -> str:
     return files("gumbel_viz").joinpath("static", name).read_text()
 
 
+def widget_style() -> dict[str, object]:
+    """What a plain Bokeh widget needs to sit among Panel's: Panel's margin and the
+    page's colours (``static/widgets.css``; Panel's design gives its own widgets the
+    same rules). A string, not a stylesheet model: nothing more to build or send."""
+    return {"margin": (5, 10), "stylesheets": [static_text("widgets.css")]}
+
+
 def prose(html: str) -> pn.widgets.StaticText:
     """A paragraph of trusted, static HTML.
 

@@ -4,22 +4,31 @@ Dragging τ is the hottest interaction of the app, so it runs in the browser:
 ``static/relax_tau.js`` recomputes y from the log π and g already on the page.
 Python stays the source of truth: it recomputes y itself from the throttled
 slider value, and pushes new data when π or the noise change.
+
+The slider, the readouts and the chart are plain Bokeh models in one pane: a Panel
+widget costs 2–4 ms of every session's build to wrap its Bokeh model (README,
+Benchmarks). ``static/widgets.css`` gives them the page's colours.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import panel as pn
 import param
+from bokeh.layouts import column
 from bokeh.models import (
     ColumnDataSource,
     CustomJS,
     CustomJSTickFormatter,
+    Div,
     GlyphRenderer,
+    InlineStyleSheet,
     Legend,
     LegendItem,
     Range1d,
+    Slider,
     VBar,
 )
 from bokeh.plotting import figure
@@ -39,6 +48,7 @@ from .base import (
     legend_above,
     new_figure,
     static_text,
+    widget_style,
 )
 
 LOG10_TAU_BOUNDS = tuple(math.log10(t) for t in TAU_BOUNDS)
@@ -85,12 +95,45 @@ def tau_formatter() -> CustomJSTickFormatter:
     return CustomJSTickFormatter(code="return (10 ** tick).toPrecision(3)")
 
 
+def tau_slider(model: GumbelSoftmaxModel, **options: object) -> Slider:
+    """The τ slider: its value is log10(τ), its title shows τ itself."""
+    return Slider(
+        title="Temperature τ (log scale)",
+        start=LOG10_TAU_BOUNDS[0],
+        end=LOG10_TAU_BOUNDS[1],
+        step=0.01,
+        value=math.log10(model.tau),
+        format=tau_formatter(),
+        sizing_mode="stretch_width",
+        **options,
+    )
+
+
+def readouts_div(model: GumbelSoftmaxModel, **options: object) -> Div:
+    """The readouts (:func:`readout_html`), css class ``readouts``."""
+    return Div(
+        text=readout_html(model),
+        css_classes=["readouts"],
+        stylesheets=[InlineStyleSheet(css=static_text("readouts.css"))],
+        sizing_mode="stretch_width",
+        **options,
+    )
+
+
+def relax_on_slide(slider: Slider, bars: ColumnDataSource, readouts: Div) -> None:
+    """Redraw y and the readouts in the browser as ``slider`` moves (``relax_tau.js``)."""
+    code = static_text("relax_tau.js")
+    slider.js_on_change("value", CustomJS(args={"bars": bars, "readouts": readouts}, code=code))
+
+
 class SampleView(View):
     """Grouped bars of π and y per class, the drawn class shaded, readouts, the τ slider.
 
     Its data source is named ``sample-bars`` (columns :data:`BAR_COLUMNS`) so browser
-    tests read exactly what is drawn. The slider moves ``log10_tau``; moving it runs
-    ``static/relax_tau.js`` in the browser, and its throttled value sets ``model.tau``.
+    tests read exactly what is drawn. The slider (a Bokeh ``Slider``, laid out by the
+    explorer in its sidebar) moves ``log10_tau``; moving it runs
+    ``static/relax_tau.js`` in the browser, and its throttled value sets ``model.tau``
+    (a value outside the slider's range, or not a number, is refused and put back).
     Dragging a π bar (``static/drag_pi.js``) or the chart's keys
     (``static/main_chart.js``) redraw π and y in the browser and send the new π
     through ``drag-pi`` to :meth:`GumbelSoftmaxModel.set_probabilities`.
@@ -104,39 +147,29 @@ class SampleView(View):
         self.log10_tau = math.log10(self.model.tau)
         self.bars = class_source("sample-bars", bar_data(self.model))
         self.drawn = ColumnDataSource(name="drawn-class", data=drawn_data(self.model))
-        self.readouts = pn.widgets.StaticText(
-            value=readout_html(self.model),
-            css_classes=["readouts"],
-            stylesheets=[static_text("readouts.css")],
-            sizing_mode="stretch_width",
-        )
+        self.readouts = readouts_div(self.model, margin=(5, 10))
         self.figure = sample_figure(self.bars, self.drawn, self.model.k)
         self.dragged = ColumnDataSource(name="drag-pi", data={"pi": [], "time": []})
         drag = CustomJS(args={"dragged": self.dragged}, code=static_text("drag_pi.js"))
         for event in ("panstart", "pan", "panend"):
             self.figure.js_on_event(event, drag)
         self.dragged.on_change("data", self._on_drag)
-        self.tau_slider = pn.widgets.FloatSlider.from_param(
-            self.param.log10_tau,
-            name="Temperature τ (log scale)",
-            step=0.01,
-            throttled=True,
-            format=tau_formatter(),
-            sizing_mode="stretch_width",
-        )
-        self.browser_callback(
-            self.tau_slider,
-            args={"bars": self.bars, "readouts": self.readouts},
-            value=static_text("relax_tau.js"),
-        )
+        self.tau_slider = tau_slider(self.model, **widget_style())
+        relax_on_slide(self.tau_slider, self.bars, self.readouts)
+        self.tau_slider.on_change("value_throttled", self._on_slider)
         self.model.param.watch(self.refresh, ["probabilities", "noise"])
 
     def __panel__(self) -> pn.viewable.Viewable:
-        return pn.Column(
-            self.readouts,
-            pn.pane.Bokeh(self.figure, sizing_mode="stretch_width"),
+        return pn.pane.Bokeh(
+            column(self.readouts, self.figure, sizing_mode="stretch_width"),
             sizing_mode="stretch_width",
         )
+
+    def _on_slider(self, _attr: str, _old: object, new: object) -> None:
+        """The slider released in the browser: a log10(τ) in its range, or refused."""
+        with contextlib.suppress(TypeError, ValueError):  # the parameter's bounds refuse
+            self.log10_tau = float(new)
+        self.tau_slider.value = self.log10_tau  # put back what was refused
 
     @param.depends("log10_tau", watch=True)
     def _tau_from_slider(self) -> None:
@@ -150,6 +183,8 @@ class SampleView(View):
         target = math.log10(self.model.tau)
         if not math.isclose(self.log10_tau, target, abs_tol=1e-12):
             self.log10_tau = target
+        if self.tau_slider.value != self.log10_tau:
+            self.tau_slider.value = self.log10_tau
 
     def _on_drag(self, _attr: str, _old: object, new: dict) -> None:
         """π dragged or keyed in the browser: the same validated path as typed π."""
@@ -164,7 +199,7 @@ class SampleView(View):
             self.figure.x_range.factors = class_labels(self.model.k)
             self.bars.data = bar_data(self.model)
             self.drawn.data = drawn_data(self.model)
-            self.readouts.value = readout_html(self.model)
+            self.readouts.text = readout_html(self.model)
 
 
 def sample_figure(bars: ColumnDataSource, drawn: ColumnDataSource, k: int) -> figure:

@@ -10,6 +10,7 @@ import param
 from bokeh.models import (
     BoxAnnotation,
     ColumnDataSource,
+    CustomJS,
     Label,
     Range1d,
     Span,
@@ -148,11 +149,8 @@ class TemperatureView(View):
         self.model.param.watch(self._push, ["probabilities", "noise"])
         self.model.param.watch(self._move_markers, ["tau"])
         if self.main is not None:
-            self.browser_callback(
-                self.main.tau_slider,
-                args={"markers": self.markers},
-                value=static_text("tau_marker.js"),
-            )
+            follow = CustomJS(args={"markers": self.markers}, code=static_text("tau_marker.js"))
+            self.main.tau_slider.js_on_change("value", follow)
 
     def __panel__(self) -> pn.viewable.Viewable:
         return pn.Column(

@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import panel as pn
 import pytest
+from bokeh.events import ButtonClick
+from bokeh.model import Model
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -332,68 +334,88 @@ def widgets_of(viewable: pn.viewable.Viewable) -> dict[str, pn.widgets.Widget]:
     }
 
 
-def explorer_controls(explorer: Explorer) -> dict[str, pn.widgets.Widget]:
-    controls = widgets_of(explorer.controls)
-    return {
-        "tau": controls["Temperature τ (log scale)"],
-        "k": controls["Number of classes k"],
-        "seed": controls["Seed (blank: fresh randomness)"],
-        "keep": controls["Keep probabilities (new noise only)"],
-        "resample": controls["Resample"],
-    }
+def browser_sends(widget: Model, shown: str, **changes: object) -> bool:
+    """Apply ``changes`` as the browser's patch would (Bokeh checks each value's type
+    first); False if refused, by Bokeh or by the control putting ``shown`` back."""
+    try:
+        for name, value in changes.items():
+            widget.set_from_json(name, value)
+    except (TypeError, ValueError):  # what Bokeh's server answers a bad patch with
+        return False
+    return getattr(widget, shown) == changes[shown]
+
+
+def explorer_controls(explorer: Explorer) -> dict[str, Model]:
+    inputs = explorer.inputs
+    return {"tau": inputs.tau, "k": inputs.k, "seed": inputs.seed, "keep": inputs.keep}
 
 
 CONTROL_VALUES = {
     "tau": st.floats(-3, 2) | junk,
-    "k": st.integers(0, 14) | junk,
+    "k": st.integers(0, 14) | st.floats(0, 14) | junk,
     "seed": st.none() | st.integers(-5, 2**33) | junk,
     "keep": st.booleans() | junk,
     "resample": st.none(),
 }
 
 
-def assert_controls_show_the_model(explorer: Explorer, controls: dict) -> None:
-    model = explorer.model
-    assert controls["k"].value == model.k
-    assert controls["seed"].value == model.seed
-    assert controls["keep"].value == model.keep_probabilities
+def assert_controls_show_the_model(explorer: Explorer) -> None:
+    model, inputs = explorer.model, explorer.inputs
+    assert inputs.k.value == model.k
+    assert inputs.seed.value == model.seed
+    assert inputs.keep.active == model.keep_probabilities
     assert math.isclose(explorer.sample_view.log10_tau, math.log10(model.tau), abs_tol=1e-12)
+    assert inputs.tau.value == explorer.sample_view.log10_tau
+
+
+def send_to_control(explorer: Explorer, name: str, value: object) -> bool:
+    """What the browser sends when control ``name`` is set to ``value``."""
+    controls = explorer_controls(explorer)
+    if name == "tau":  # the value while dragging, then the released (throttled) one
+        return browser_sends(controls[name], "value", value=value, value_throttled=value)
+    if name == "keep":
+        return browser_sends(controls[name], "active", active=value)
+    return browser_sends(controls[name], "value", value=value)
 
 
 @SHORT_FUZZ
 @given(data=st.data())
 def test_sidebar_controls_apply_or_refuse_browser_values(data: st.DataObject) -> None:
     explorer = Explorer(seed=0)
-    controls = explorer_controls(explorer)
     for _ in range(data.draw(st.integers(1, 6))):
         name = data.draw(st.sampled_from(list(CONTROL_VALUES)))
         value = data.draw(CONTROL_VALUES[name], label=name)
         before = snapshot(explorer.model)
         if name == "resample":
-            click(controls[name])
+            resample = explorer.inputs.resample
+            resample._trigger_event(ButtonClick(resample))  # Bokeh's dispatch of a click
             assert explorer.model.seed is None or explorer.model.draw == before["draw"] + 1
             ok = True
-        elif name == "tau":  # a throttled slider: Python hears the released value
-            ok = send(controls[name], value_throttled=value)
         else:
-            ok = send(controls[name], value=value)
+            ok = send_to_control(explorer, name, value)
         if not ok:
             assert_unchanged(explorer.model, before)
         assert_model_valid(explorer.model)
-        assert_controls_show_the_model(explorer, controls)
+        assert_controls_show_the_model(explorer)
 
 
 def test_sidebar_controls_refuse_out_of_range_values() -> None:
     explorer = Explorer(seed=0, k=4)
-    controls = explorer_controls(explorer)
     before = snapshot(explorer.model)
-    assert not send(controls["k"], value=K_BOUNDS[1] + 1)
-    assert not send(controls["k"], value=10**9)
-    assert not send(controls["seed"], value=-1)
-    assert not send(controls["tau"], value_throttled=math.nan)
-    assert not send(controls["tau"], value_throttled=5.0)
+    assert not send_to_control(explorer, "k", K_BOUNDS[1] + 1)
+    assert not send_to_control(explorer, "k", 10**9)
+    assert not send_to_control(explorer, "k", 4.5)
+    assert not send_to_control(explorer, "seed", -1)
+    assert not send_to_control(explorer, "seed", 2.5)
+    assert not send_to_control(explorer, "tau", math.nan)
+    assert not send_to_control(explorer, "tau", 5.0)
+    assert not send_to_control(explorer, "keep", "yes")
     assert_unchanged(explorer.model, before)
-    assert send(controls["k"], value=7) and explorer.model.k == 7
+    assert_controls_show_the_model(explorer)
+    assert send_to_control(explorer, "k", 7) and explorer.model.k == 7
+    assert send_to_control(explorer, "k", 8.0) and explorer.model.k == 8
+    assert send_to_control(explorer, "tau", -1.0) and explorer.model.tau == pytest.approx(0.1)
+    assert send_to_control(explorer, "keep", True) and explorer.model.keep_probabilities
 
 
 # ------------------------------------------------------------------ your distribution

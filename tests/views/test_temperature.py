@@ -98,6 +98,6 @@ def test_tau_markers_follow_python_and_are_linked_to_the_slider() -> None:
 
     main = SampleView(model=model)
     linked = TemperatureView(model=model, main=main)
-    callbacks = main.tau_slider.get_root().js_property_callbacks["change:value"]
+    callbacks = main.tau_slider.js_property_callbacks["change:value"]
     (callback,) = [cb for cb in callbacks if "markers" in cb.args]
     assert list(callback.args["markers"]) == linked.markers  # moved in the browser
