@@ -13,15 +13,13 @@ import contextlib
 import math
 from collections.abc import Callable
 
-import panel as pn
 import param
 from bokeh.events import ButtonClick
-from bokeh.layouts import column
 from bokeh.models import Button, Checkbox, Slider, Spinner
 from bokeh.models.widgets import Widget
 
 from ..model import GumbelSoftmaxModel
-from ..views.base import widget_style
+from ..views.base import set_from_python, widget_style
 
 
 def whole_number(value: object) -> int:
@@ -45,8 +43,8 @@ def flag(value: object) -> bool:
 
 
 class Controls:
-    """The sidebar's controls for one session's ``model``; ``tau_slider`` is the main
-    chart's (it redraws the chart in the browser). :attr:`pane` lays them out."""
+    """The sidebar's controls for one session's ``model``, in order in :attr:`widgets`;
+    ``tau_slider`` is the main chart's (it redraws the chart in the browser)."""
 
     def __init__(self, model: GumbelSoftmaxModel, tau_slider: Slider) -> None:
         self.model = model
@@ -73,11 +71,7 @@ class Controls:
         self._bind(self.keep, "active", "keep_probabilities", flag)
         self._bind(self.k, "value", "k", whole_number)
         self._bind(self.seed, "value", "seed", seed_number)
-        self.pane = pn.pane.Bokeh(
-            column(self.tau, self.resample, self.keep, self.k, self.seed,
-                   sizing_mode="stretch_width"),
-            sizing_mode="stretch_width",
-        )  # fmt: skip
+        self.widgets: list[Widget] = [self.tau, self.resample, self.keep, self.k, self.seed]
 
     def _bind(
         self, widget: Widget, prop: str, name: str, read: Callable[[object], object]
@@ -93,7 +87,7 @@ class Controls:
         def show_model(*_events: param.parameterized.Event) -> None:
             value = getattr(self.model, name)
             if getattr(widget, prop) != value:
-                setattr(widget, prop, value)
+                set_from_python(widget, **{prop: value})
 
         widget.on_change(prop, from_browser)
         self.model.param.watch(show_model, name)

@@ -8,13 +8,16 @@ from urllib.parse import urlencode
 
 import panel as pn
 import param
+from bokeh.events import ButtonClick
+from bokeh.layouts import column
+from bokeh.models import Button, RadioButtonGroup
 from panel.viewable import Viewer
 
 from ..core.numbers import format_numbers
 from ..model import GumbelSoftmaxModel
 from ..views.about import AboutView
 from ..views.annealing import AnnealingView
-from ..views.base import View, prose, static_text, wrapping
+from ..views.base import View, prose, set_from_python, static_text, widget_style
 from ..views.code import CodeView
 from ..views.distribution import DistributionView
 from ..views.estimators import EstimatorsView
@@ -56,26 +59,23 @@ URL_TAU_DELAY_MS = 300
 DOWNLOADS_LABEL = "Download state or chart…"
 
 
-def view_options(group: int) -> dict[str, str]:
-    """The views of a group, as the view buttons' options: {title: slug}."""
-    return {view.title: view.slug for view in GROUPS[group][1]}
+def view_titles(group: int) -> list[str]:
+    """The titles of a group's views, the view buttons' labels."""
+    return [view.title for view in GROUPS[group][1]]
 
 
-def nav_buttons(
-    label: str, options: dict[str, object], value: object, css_class: str
-) -> pn.widgets.RadioButtonGroup:
-    """A row of buttons that picks one view (or group): one Bokeh model, where a row
-    of tabs is one per tab plus a body each (A/B in README, Benchmarks)."""
-    return wrapping(
-        pn.widgets.RadioButtonGroup(
-            label=label,
-            options=options,
-            value=value,
-            color="light",
-            css_classes=["view-nav", css_class],
-            stylesheets=[static_text("nav.css")],
-            sizing_mode="stretch_width",
-        )
+def nav_buttons(labels: list[str], active: int, css_class: str) -> RadioButtonGroup:
+    """A row of buttons that picks one view (or group), drawn as tabs (``nav.css``) and
+    wrapping on a phone: one Bokeh model, where a row of tabs is one per tab plus a
+    body each, and a Panel widget wraps its model at a cost (README, Benchmarks)."""
+    return RadioButtonGroup(
+        labels=labels,
+        active=active,
+        button_type="light",
+        css_classes=["view-nav", css_class],
+        stylesheets=[static_text("nav.css"), static_text("buttons.css")],
+        sizing_mode="stretch_width",
+        margin=(5, 10),
     )
 
 
@@ -102,8 +102,9 @@ class Explorer(Viewer):
         self.link_notice: pn.widgets.StaticText | None = None  # built for a link's notices
         self.downloads_button = self._make_downloads_button()
         self.inputs = Controls(self.model, self.sample_view.tau_slider)
-        self.controls = pn.Column(  # the sidebar
-            self.inputs.pane, self.downloads_button, sizing_mode="stretch_width"
+        widgets = column(*self.inputs.widgets, self.downloads_button, sizing_mode="stretch_width")
+        self.controls = pn.Column(  # the sidebar; the downloads join it when asked for
+            pn.pane.Bokeh(widgets, sizing_mode="stretch_width"), sizing_mode="stretch_width"
         )
         # Views are built when first opened: building all of them would add
         # ~0.5 s to every session's start.
@@ -112,13 +113,11 @@ class Explorer(Viewer):
         self._settings: dict[str, dict[str, object]] = {}  # from a link, for unbuilt views
         self._location: pn.io.location.Location | None = None
         self._last_view = [views[0].slug for _, views in GROUPS]  # per group
-        self.group_nav = nav_buttons(
-            "Group of views", {title: g for g, (title, _) in enumerate(GROUPS)}, 0, "view-groups"
-        )
-        self.view_nav = nav_buttons("View", view_options(0), VIEWS[0].slug, "views")
+        self.group_nav = nav_buttons([title for title, _ in GROUPS], 0, "view-groups")
+        self.view_nav = nav_buttons(view_titles(0), 0, "views")
         self.body = pn.Column(sizing_mode="stretch_width")
-        self.group_nav.param.watch(self._view_from_group, "value")
-        self.view_nav.param.watch(self._view_from_nav, "value")
+        self.group_nav.on_change("active", self._view_from_group)
+        self.view_nav.on_change("active", self._view_from_nav)
         self.model.param.watch(self._share_probabilities, ["probabilities", "pinned"])
 
     def build_view(self, slug: str) -> View:
@@ -135,13 +134,18 @@ class Explorer(Viewer):
 
     # ------------------------------------------------------------------ syncing
 
-    def _view_from_group(self, event: param.parameterized.Event) -> None:
-        """A group opened: show the view it showed last."""
-        self.view = self._last_view[event.new]
+    def _view_from_group(self, _attr: str, _old: object, group: object) -> None:
+        """A group pressed: show the view it showed last (anything else: as it was)."""
+        if isinstance(group, int) and group in range(len(GROUPS)):
+            self.view = self._last_view[group]
+        self._show_nav()
 
-    def _view_from_nav(self, event: param.parameterized.Event) -> None:
-        if event.new is not None:
-            self.view = event.new
+    def _view_from_nav(self, _attr: str, _old: object, index: object) -> None:
+        """A view pressed among the open group's (anything else: as it was)."""
+        views = GROUPS[GROUP_OF[self.view]][1]
+        if isinstance(index, int) and index in range(len(views)):
+            self.view = views[index].slug
+        self._show_nav()
 
     @param.depends("view", watch=True)
     def _show_view(self) -> None:
@@ -149,9 +153,17 @@ class Explorer(Viewer):
         group = GROUP_OF[self.view]
         self._last_view[group] = self.view
         with pn.io.hold():
-            self.group_nav.value = group
-            self.view_nav.param.update(options=view_options(group), value=self.view)
+            self._show_nav()
             self.body.objects = [self._layouts[self.view]]
+
+    def _show_nav(self) -> None:
+        """Press the open view's group and the view among its group's."""
+        group = GROUP_OF[self.view]
+        index = [view.slug for view in GROUPS[group][1]].index(self.view)
+        if self.group_nav.active != group:
+            set_from_python(self.group_nav, active=group)
+        if (self.view_nav.labels, self.view_nav.active) != (view_titles(group), index):
+            set_from_python(self.view_nav, labels=view_titles(group), active=index)
 
     def _share_probabilities(self, *_events: param.parameterized.Event) -> None:
         pinned = self.model.pinned
@@ -280,23 +292,24 @@ class Explorer(Viewer):
 
     # ------------------------------------------------------------------ layout
 
-    def _make_downloads_button(self) -> pn.widgets.Button:
+    def _make_downloads_button(self) -> Button:
         """The downloads, built when asked for: the two ``FileDownload`` widgets cost
         every session's build ~6 ms more than this one button (README, Benchmarks)."""
-        button = pn.widgets.Button(
-            label=DOWNLOADS_LABEL, css_classes=["reveals-downloads"], sizing_mode="stretch_width"
+        button = Button(
+            label=DOWNLOADS_LABEL,
+            css_classes=["reveals-downloads"],  # static/a11y.js moves the focus on
+            sizing_mode="stretch_width",
+            **widget_style(),
         )
-        button.on_click(lambda _event: self.show_downloads())
+        button.on_event(ButtonClick, lambda _event: self.show_downloads())
         return button
 
     def show_downloads(self) -> None:
         """Put the two downloads where the button that asks for them was."""
-        if self.downloads_button not in self.controls.objects:
+        if not self.downloads_button.visible:
             return
-        objects = list(self.controls.objects)
-        at = objects.index(self.downloads_button)
-        objects[at : at + 1] = self._downloads()
-        self.controls.objects = objects
+        self.downloads_button.visible = False
+        self.controls.extend(self._downloads())
 
     def _downloads(self) -> list[pn.widgets.FileDownload]:
         return [
@@ -318,18 +331,18 @@ class Explorer(Viewer):
     def _main(self) -> pn.Column:
         self._show_view()  # built now, not before a link has chosen the view
         return pn.Column(
-            prose(INTRO),
             self.sample_view,
-            self.group_nav,
-            self.view_nav,
+            pn.pane.Bokeh(
+                column(self.group_nav, self.view_nav, sizing_mode="stretch_width"),
+                sizing_mode="stretch_width",
+            ),
             self.body,
             sizing_mode="stretch_width",
         )
 
     def __panel__(self) -> pn.viewable.Viewable:
-        return pn.Row(
-            pn.Column(self.controls, width=320), self._main(), sizing_mode="stretch_width"
-        )
+        main = pn.Column(prose(INTRO), self._main(), sizing_mode="stretch_width")
+        return pn.Row(pn.Column(self.controls, width=320), main, sizing_mode="stretch_width")
 
     def close(self) -> None:
         """The session has ended: its views let go of what would keep them alive."""
@@ -342,4 +355,5 @@ class Explorer(Viewer):
         if pn.state.curdoc and pn.state.curdoc.session_context:
             pn.state.on_session_destroyed(lambda _context: self.close())
             pn.state.on_session_destroyed(release_memory_soon)
-        return explorer_page(sidebar=self.controls, main=self._main())
+        # The intro is the page's own HTML, not a model to build and send.
+        return explorer_page(sidebar=self.controls, main=self._main(), intro=INTRO)

@@ -75,8 +75,11 @@ class ExplorerPage(pn.Template):
             return super().server_doc(doc, title, location)
 
 
-def explorer_page(sidebar: pn.viewable.Viewable, main: pn.viewable.Viewable) -> pn.Template:
-    """The explorer's page, in the theme the URL asks for (``?theme=dark``).
+def explorer_page(
+    sidebar: pn.viewable.Viewable, main: pn.viewable.Viewable, intro: str = ""
+) -> pn.Template:
+    """The explorer's page, in the theme the URL asks for (``?theme=dark``); ``intro``
+    (trusted HTML) opens the main area as part of the page itself, not a model.
 
     A custom Jinja template rather than FastListTemplate: the Fast web
     components it loads cost about 0.4 s of every page load on a 2-core machine.
@@ -89,6 +92,7 @@ def explorer_page(sidebar: pn.viewable.Viewable, main: pn.viewable.Viewable) -> 
         location=True,
     )
     page.add_variable("dark", dark)
+    page.add_variable("intro", intro)
     page.add_variable("page_css", static_text("page.css"))
     page.add_variable("math_assets", math_assets())
     page.add_variable("page_js", ";\n".join(static_text(f) for f in PAGE_SCRIPTS))

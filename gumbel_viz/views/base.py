@@ -13,6 +13,7 @@ from typing import ClassVar, Generic, TypeVar
 
 import panel as pn
 import param
+from bokeh.model import Model
 from bokeh.models import ColumnDataSource, CustomJS, HoverTool, Legend
 from bokeh.plotting import figure
 from panel.links import Callback
@@ -67,6 +68,17 @@ def widget_style() -> dict[str, object]:
     page's colours (``static/widgets.css``; Panel's design gives its own widgets the
     same rules). A string, not a stylesheet model: nothing more to build or send."""
     return {"margin": (5, 10), "stylesheets": [static_text("widgets.css")]}
+
+
+def set_from_python(model: Model, **properties: object) -> None:
+    """Change a plain Bokeh model from any callback, Panel's included.
+
+    Panel runs its widgets' callbacks without Bokeh's document lock, and a Bokeh
+    model changed there outside ``pn.io.hold()`` breaks the session's next write
+    (seen: "_pending_writes should be non-None"); the hold sends the change safely.
+    """
+    with pn.io.hold():
+        model.update(**properties)
 
 
 def prose(html: str) -> pn.widgets.StaticText:

@@ -47,6 +47,7 @@ from .base import (
     follow_class_hover,
     legend_above,
     new_figure,
+    set_from_python,
     static_text,
     widget_style,
 )
@@ -184,7 +185,7 @@ class SampleView(View):
         if not math.isclose(self.log10_tau, target, abs_tol=1e-12):
             self.log10_tau = target
         if self.tau_slider.value != self.log10_tau:
-            self.tau_slider.value = self.log10_tau
+            set_from_python(self.tau_slider, value=self.log10_tau)
 
     def _on_drag(self, _attr: str, _old: object, new: dict) -> None:
         """π dragged or keyed in the browser: the same validated path as typed π."""

@@ -11,7 +11,8 @@ import panel as pn
 import pytest
 from bokeh.core.validation.check import check_integrity
 from bokeh.document import Document
-from bokeh.models import ColumnDataSource
+from bokeh.events import ButtonClick
+from bokeh.models import ColumnDataSource, RadioButtonGroup
 from bokeh.plotting import figure
 from panel.io.state import set_curdoc
 
@@ -73,15 +74,16 @@ def test_the_integrity_check_finds_a_broken_document() -> None:
 
 def test_the_downloads_are_built_when_asked_for_and_hold_the_state() -> None:
     explorer = Explorer(seed=2, tau=0.5)
+    button = explorer.downloads_button
     downloads = explorer.controls.select(pn.widgets.FileDownload)
-    assert downloads == [] and explorer.downloads_button in explorer.controls.objects
-    explorer.downloads_button.clicks += 1
+    assert downloads == [] and button.visible
+    button._trigger_event(ButtonClick(button))  # Bokeh's dispatch of the browser's click
     downloads = explorer.controls.select(pn.widgets.FileDownload)
     assert [d.filename for d in downloads] == [
         "gumbel-softmax-state.csv",
         "gumbel-softmax-sample.html",
     ]
-    assert explorer.downloads_button not in explorer.controls.objects
+    assert not button.visible  # the downloads took its place
     # Made when clicked, so from the state then, not the state when they were built.
     explorer.model.param.trigger("resample")
     assert downloads[0].callback().getvalue() == state_csv(explorer.model)
@@ -104,17 +106,22 @@ def test_explorer_renders_as_a_notebook_cell_would() -> None:
 def shown_slug(explorer: Explorer) -> str:
     """The view the page shows, pressed in the view picker among its group's views."""
     assert explorer.body.objects == [explorer._layouts[explorer.view]]
-    group = GROUPS[explorer.group_nav.value][1]
-    assert explorer.view_nav.options == {view.title: view.slug for view in group}
-    assert explorer.view_nav.value == explorer.view
+    group = GROUPS[explorer.group_nav.active][1]
+    assert explorer.view_nav.labels == [view.title for view in group]
+    assert group[explorer.view_nav.active].slug == explorer.view
     return explorer.view
+
+
+def press(nav: RadioButtonGroup, button: object) -> None:
+    """What the browser sends when a button of the view picker is pressed."""
+    nav.set_from_json("active", button)
 
 
 def test_one_registry_names_every_tab() -> None:
     explorer = Explorer(seed=2)
     slugs = [view.slug for view in VIEWS]
     assert len(set(slugs)) == len(slugs) and all(slugs)
-    assert list(explorer.group_nav.options) == [title for title, _ in GROUPS]
+    assert explorer.group_nav.labels == [title for title, _ in GROUPS]
     assert explorer.views == {}  # nothing is built before the page (or a link) asks
     explorer.__panel__()
     assert list(explorer.views) == ["tour"]
@@ -130,14 +137,18 @@ def test_clicking_a_group_shows_its_last_view_and_a_view_button_its_view() -> No
     explorer = Explorer(seed=2)
     explorer.__panel__()
     see = [title for title, _ in GROUPS].index("See")
-    explorer.group_nav.value = see  # as a click in the browser does
+    press(explorer.group_nav, see)
     assert shown_slug(explorer) == GROUPS[see][1][0].slug
-    explorer.view_nav.value = GROUPS[see][1][2].slug
+    press(explorer.view_nav, 2)
     assert shown_slug(explorer) == GROUPS[see][1][2].slug
-    explorer.group_nav.value = 0
+    press(explorer.group_nav, 0)
     assert shown_slug(explorer) == "tour"
-    explorer.group_nav.value = see
+    press(explorer.group_nav, see)
     assert shown_slug(explorer) == GROUPS[see][1][2].slug  # where the group was left
+    for button in (len(GROUPS), -1, None):  # a tampered message: nothing moves
+        press(explorer.group_nav, button)
+        press(explorer.view_nav, button)
+        assert shown_slug(explorer) == GROUPS[see][1][2].slug
 
 
 def test_views_settings_from_a_link_reach_the_view_when_it_opens() -> None:
