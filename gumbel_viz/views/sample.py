@@ -24,7 +24,6 @@ from bokeh.models import (
     CustomJSTickFormatter,
     Div,
     GlyphRenderer,
-    InlineStyleSheet,
     Legend,
     LegendItem,
     Range1d,
@@ -115,7 +114,7 @@ def readouts_div(model: GumbelSoftmaxModel, **options: object) -> Div:
     return Div(
         text=readout_html(model),
         css_classes=["readouts"],
-        stylesheets=[InlineStyleSheet(css=static_text("readouts.css"))],
+        stylesheets=[static_text("readouts.css")],  # a string: no model to build and send
         sizing_mode="stretch_width",
         **options,
     )
