@@ -16,7 +16,10 @@ from typing import ClassVar
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, Range1d
+from bokeh.events import ButtonClick
+from bokeh.layouts import column
+from bokeh.model import Model
+from bokeh.models import Button, ColumnDataSource, CustomJS, Div, RadioButtonGroup, Range1d
 from bokeh.plotting import figure
 from bokeh.transform import dodge
 
@@ -29,13 +32,13 @@ from .base import (
     View,
     class_labels,
     class_source,
-    controls_row,
     follow_class_hover,
     legend_above,
     message_html,
     new_figure,
-    prose,
+    set_from_python,
     static_text,
+    widget_style,
 )
 from .monte_carlo import mean_sentence
 
@@ -46,6 +49,7 @@ SWEEP_COLD, SWEEP_HOT = 0.1, 2.0  # step 5: the range of τ to cover with one no
 RESAMPLES = 3
 TALLY_DRAWS = 100
 PREDICTIONS = {"Yes: E[y] = π": "yes", "No: not in general": "no"}
+PREDICTION_CHOICES = {"(choose)": "", **PREDICTIONS}  # the buttons, left to right
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,17 @@ STEPS = (
 )
 
 
+def tour_div(**options: object) -> Div:
+    """A Div of the tour's HTML, styled by ``tour.css``."""
+    return Div(
+        text="",
+        stylesheets=[static_text("tour.css")],
+        sizing_mode="stretch_width",
+        margin=(5, 10),
+        **options,
+    )
+
+
 class TourView(View):
     """The guided path: :data:`STEPS`, each checked against this session's state.
 
@@ -142,44 +157,43 @@ class TourView(View):
         self.order_kept = True
         self.tally_source = class_source("tour-tally", self._tally_data())
         self.keys = ColumnDataSource(name="tour-keys", data={"key": [], "time": []})
-        # The step's progress dots, heading, text and task status: one Div (one model).
-        self.card = pn.widgets.StaticText(
-            value="",
-            css_classes=["tour-card"],
-            stylesheets=[static_text("tour.css")],
-            sizing_mode="stretch_width",
-        )
-        self.message = prose("")
+        # The step's progress dots, heading, text and task status: one Div. The tour
+        # is plain Bokeh models in one pane, the landing view of every session: as
+        # Panel panes it cost each session's build ~5 ms more (README, Benchmarks).
+        self.card = tour_div(css_classes=["tour-card"])
         # Back, Show me, Next and Restart: HTML buttons in one Div that tell the tour
         # through "tour-keys" (static/page.js), as the arrow keys do. Four Panel
         # buttons in a row were five models and ~10 ms of every session's build.
-        self.buttons = pn.widgets.StaticText(
-            value="", stylesheets=[static_text("tour.css")], sizing_mode="stretch_width"
-        )
+        self.buttons = tour_div()
+        self.message = tour_div()  # in the page only while it says something
         # What only some steps show is built when one of them first does (a session
-        # that never reaches them pays nothing for them), and the message joins the
-        # page when there is one: each pane on the page is models to build and send.
-        self._tally_pane: pn.pane.Bokeh | None = None
-        self._predict_row: pn.viewable.Viewable | None = None
-        self.layout = pn.Column(sizing_mode="stretch_width", css_classes=["tour"])
-        self.message.param.watch(self._arrange, "value")
+        # that never reaches them pays nothing for them).
+        self._tally_figure: figure | None = None
+        self._predict_row: list[Model] | None = None
+        self.column = column(sizing_mode="stretch_width", css_classes=["tour"])
+        self.layout = pn.pane.Bokeh(self.column, sizing_mode="stretch_width")
         self._wire()
         self._refresh()
 
     def __panel__(self) -> pn.viewable.Viewable:
         return self.layout
 
-    def _arrange(self, *_events: param.parameterized.Event) -> None:
+    def _say(self, html: str) -> None:
+        """Show ``html`` (trusted) under the buttons, or nothing if it is empty."""
+        set_from_python(self.message, text=html)
+        self._arrange()
+
+    def _arrange(self) -> None:
         """The step's card, what this step shows below it, the buttons, a message."""
         extra = {2: self._tally, 6: self._prediction}.get(self.step)
-        objects = [
+        children = [
             self.card,
-            *([extra()] if extra else []),
+            *(extra() if extra else []),
             self.buttons,
-            *([self.message] if self.message.value else []),
+            *([self.message] if self.message.text else []),
         ]
-        if self.layout.objects != objects:
-            self.layout.objects = objects
+        if self.column.children != children:
+            set_from_python(self.column, children=children)
 
     # ------------------------------------------------------------------ wiring
 
@@ -190,7 +204,7 @@ class TourView(View):
         m.watch(self._on_tau, "tau")
         self.keys.on_change("data", self._on_key)  # sent by static/page.js
         # An argument of a browser callback puts the source in the page for page.js.
-        self.browser_callback(self.buttons, args={"keys": self.keys}, value="")
+        self.buttons.js_on_change("text", CustomJS(args={"keys": self.keys}, code=""))
 
     def _on_key(self, _attr: str, _old: object, new: dict) -> None:
         """A button or an arrow key in the browser (only while the tour is showing)."""
@@ -296,7 +310,7 @@ class TourView(View):
             6: self._reveal,
             7: lambda: setattr(self.session, "view", "estimators"),
         }
-        self.message.value = ""
+        self._say("")
         with pn.io.hold():
             actions[self.step]()
 
@@ -314,12 +328,9 @@ class TourView(View):
 
     def _reveal(self) -> None:
         if not self.prediction:
-            self.message.value = message_html("Predict first: choose an answer above.", False)
+            self._say(message_html("Predict first: choose an answer above.", False))
             return
         pn.state.execute(self._run_monte_carlo)
-
-    async def _on_run_mc(self, _event: object) -> None:
-        await self._run_monte_carlo()
 
     async def _run_monte_carlo(self) -> None:
         """Run the Monte Carlo view's own run at τ = 1 (built if need be), then reveal."""
@@ -357,16 +368,16 @@ class TourView(View):
         with pn.io.hold():
             status = f"<b>{mark}</b> {step.task} <i>({html.escape(how_far)})</i>"
             reveal = self._reveal_html() if self.step == 6 else ""
-            self.card.value = (
+            self.card.text = (
                 f"{self._progress_html()}"
                 f"<h3>Step {self.step} of {len(STEPS)}: {step.title}</h3>"
                 f"<p>{step.text}</p>"
                 f"<p>{message_html(status, self.step in self.done)}{reveal}</p>"
             )
             self.tally_source.data = self._tally_data()
-            if self._tally_pane is not None:
-                self._tally_pane.object.x_range.factors = class_labels(self.model.k)
-            self.buttons.value = self._buttons_html()
+            if self._tally_figure is not None:
+                self._tally_figure.x_range.factors = class_labels(self.model.k)
+            self.buttons.text = self._buttons_html()
             self._arrange()
 
     def _buttons_html(self) -> str:
@@ -404,24 +415,41 @@ class TourView(View):
         label = f"Tour progress: {len(self.done)} of {len(STEPS)} steps done"
         return f'<div class="tour-progress" role="img" aria-label="{label}">{items}</div>'
 
-    def _tally(self) -> pn.pane.Bokeh:
-        if self._tally_pane is None:
-            self._tally_pane = pn.pane.Bokeh(
-                self._make_tally_figure(), sizing_mode="stretch_width"
-            )
-        return self._tally_pane
+    def _tally(self) -> list[Model]:
+        if self._tally_figure is None:
+            self._tally_figure = self._make_tally_figure()
+        return [self._tally_figure]
 
-    def _prediction(self) -> pn.viewable.Viewable:
+    def _prediction(self) -> list[Model]:
+        """Your prediction (buttons) and the run that reveals it, stacked (they fit a phone)."""
         if self._predict_row is None:
-            self.predict = pn.widgets.RadioButtonGroup(
-                options={"(choose)": "", **PREDICTIONS}, value=self.prediction,
-                label="Your prediction",
+            self.predict = RadioButtonGroup(
+                labels=list(PREDICTION_CHOICES), active=self._prediction_index(), width=340,
+                **widget_style(),
             )  # fmt: skip
-            self.predict.link(self, value="prediction", bidirectional=True)
-            self.run_mc = pn.widgets.Button(label="Run the Monte Carlo at τ = 1", width=240)
-            self.run_mc.on_click(self._on_run_mc)
-            self._predict_row = controls_row(self.predict, self.run_mc)
+            self.predict.on_change("active", self._prediction_from_browser)
+            self.run_mc = Button(label="Run the Monte Carlo at τ = 1", width=240, **widget_style())
+            self.run_mc.on_event(
+                ButtonClick, lambda _event: pn.state.execute(self._run_monte_carlo)
+            )
+            self._predict_row = [self.predict, self.run_mc]
         return self._predict_row
+
+    def _prediction_index(self) -> int:
+        return list(PREDICTION_CHOICES.values()).index(self.prediction)
+
+    def _prediction_from_browser(self, _attr: str, _old: object, index: object) -> None:
+        """A prediction pressed (anything else: as it was)."""
+        choices = list(PREDICTION_CHOICES.values())
+        if isinstance(index, int) and index in range(len(choices)):
+            self.prediction = choices[index]
+        if self.predict.active != self._prediction_index():
+            self.predict.active = self._prediction_index()
+
+    @param.depends("prediction", watch=True)
+    def _show_prediction(self) -> None:
+        if self._predict_row is not None and self.predict.active != self._prediction_index():
+            set_from_python(self.predict, active=self._prediction_index())
 
     def _make_tally_figure(self) -> figure:
         fig = new_figure(

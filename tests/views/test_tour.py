@@ -23,8 +23,8 @@ def ticked(tour: TourView) -> list[bool]:
 def test_a_first_visitor_lands_on_step_one_with_nothing_done(tour: TourView) -> None:
     assert tour.session.view == "tour" and tour.step == 1 and tour.done == []
     assert ticked(tour) == [False] * len(STEPS)
-    assert f"Step 1 of {len(STEPS)}" in tour.card.value
-    assert "gsxTour('back')\" disabled" in tour.buttons.value  # no step before the first
+    assert f"Step 1 of {len(STEPS)}" in tour.card.text
+    assert "gsxTour('back')\" disabled" in tour.buttons.text  # no step before the first
 
 
 def test_the_tasks_tick_from_the_real_controls(tour: TourView) -> None:
@@ -58,12 +58,25 @@ def test_reordering_needs_one_noise_draw(tour: TourView) -> None:
 def test_predict_then_reveal(tour: TourView) -> None:
     tour.step = 6
     tour._show_me()
-    assert "Predict first" in tour.message.value and 6 not in tour.done
+    assert "Predict first" in tour.message.text and 6 not in tour.done
+    assert tour.column.children[-1] is tour.message  # shown under the buttons
     tour.prediction = "yes"
     asyncio.run(tour._run_monte_carlo())
     assert 6 in tour.done and tour.model.tau == 1.0
     assert tour.session.view == "tour"  # the tour stays in view
-    assert "You predicted E[y] = π" in tour.card.value and "E[y] is not π" in tour.card.value
+    assert "You predicted E[y] = π" in tour.card.text and "E[y] is not π" in tour.card.text
+
+
+def test_the_prediction_buttons_set_the_prediction_and_refuse_the_rest(tour: TourView) -> None:
+    tour.step = 6
+    assert tour.predict in tour.column.children and tour.predict.active == 0  # "(choose)"
+    tour.predict.set_from_json("active", 1)  # as the browser sends a press
+    assert tour.prediction == "yes"
+    for junk in (3, -1, None):
+        tour.predict.set_from_json("active", junk)
+        assert tour.prediction == "yes" and tour.predict.active == 1
+    tour.prediction = "no"  # from a link, say
+    assert tour.predict.active == 2
 
 
 def test_show_me_does_every_task(tour: TourView) -> None:
@@ -82,7 +95,7 @@ def test_show_me_does_every_task(tour: TourView) -> None:
 
 def test_back_next_keys_and_restart(tour: TourView) -> None:
     tour.keys.data = {"key": ["next"], "time": [0]}  # the Next button, as the browser sends it
-    assert tour.step == 2 and "disabled" not in tour.buttons.value
+    assert tour.step == 2 and "disabled" not in tour.buttons.text
     tour.keys.data = {"key": ["ArrowRight"], "time": [1]}
     assert tour.step == 3
     tour.keys.data = {"key": ["ArrowLeft"], "time": [2]}
@@ -98,7 +111,7 @@ def test_back_next_keys_and_restart(tour: TourView) -> None:
     assert tour.step == 1 and tour.done == [] and tour.resamples == 0
     for _ in range(len(STEPS) + 2):
         tour.act("next")
-    assert tour.step == len(STEPS) and "gsxTour('next')\" disabled" in tour.buttons.value
+    assert tour.step == len(STEPS) and "gsxTour('next')\" disabled" in tour.buttons.text
 
 
 def test_a_link_names_the_step() -> None:
@@ -121,7 +134,7 @@ def test_the_reveal_is_true_in_every_state(probabilities: list[float]) -> None:
     tour.model.set_probabilities(probabilities)
     tour.step, tour.prediction = 6, "no"
     asyncio.run(tour._run_monte_carlo())
-    text = tour.card.value
+    text = tour.card.text
     if probabilities[0] == 1.0:
         assert "E[y] = π exactly" in text
     elif probabilities[0] == 0.2:
