@@ -115,7 +115,10 @@ class Explorer(Viewer):
         self._last_view = [views[0].slug for _, views in GROUPS]  # per group
         self.group_nav = nav_buttons([title for title, _ in GROUPS], 0, "view-groups")
         self.view_nav = nav_buttons(view_titles(0), 0, "views")
-        self.body = pn.Column(sizing_mode="stretch_width")
+        # The main area: the chart and the view picker in one pane, then the open view.
+        self.main = pn.Column(
+            self.sample_view.pane(self.group_nav, self.view_nav), sizing_mode="stretch_width"
+        )
         self.group_nav.on_change("active", self._view_from_group)
         self.view_nav.on_change("active", self._view_from_nav)
         self.model.param.watch(self._share_probabilities, ["probabilities", "pinned"])
@@ -154,7 +157,7 @@ class Explorer(Viewer):
         self._last_view[group] = self.view
         with pn.io.hold():
             self._show_nav()
-            self.body.objects = [self._layouts[self.view]]
+            self.main.objects = [self.main.objects[0], self._layouts[self.view]]
 
     def _show_nav(self) -> None:
         """Press the open view's group and the view among its group's."""
@@ -330,15 +333,7 @@ class Explorer(Viewer):
 
     def _main(self) -> pn.Column:
         self._show_view()  # built now, not before a link has chosen the view
-        return pn.Column(
-            self.sample_view,
-            pn.pane.Bokeh(
-                column(self.group_nav, self.view_nav, sizing_mode="stretch_width"),
-                sizing_mode="stretch_width",
-            ),
-            self.body,
-            sizing_mode="stretch_width",
-        )
+        return self.main
 
     def __panel__(self) -> pn.viewable.Viewable:
         main = pn.Column(prose(INTRO), self._main(), sizing_mode="stretch_width")

@@ -18,6 +18,7 @@ import math
 import panel as pn
 import param
 from bokeh.layouts import column
+from bokeh.model import Model
 from bokeh.models import (
     ColumnDataSource,
     CustomJS,
@@ -160,10 +161,13 @@ class SampleView(View):
         self.model.param.watch(self.refresh, ["probabilities", "noise"])
 
     def __panel__(self) -> pn.viewable.Viewable:
-        return pn.pane.Bokeh(
-            column(self.readouts, self.figure, sizing_mode="stretch_width"),
-            sizing_mode="stretch_width",
-        )
+        return self.pane()
+
+    def pane(self, *below: Model) -> pn.pane.Bokeh:
+        """The readouts and the chart, with the Bokeh models ``below`` under them, in
+        one pane (each pane is work in every session's build)."""
+        layout = column(self.readouts, self.figure, *below, sizing_mode="stretch_width")
+        return pn.pane.Bokeh(layout, sizing_mode="stretch_width")
 
     def _on_slider(self, _attr: str, _old: object, new: object) -> None:
         """The slider released in the browser: a log10(τ) in its range, or refused."""

@@ -105,7 +105,7 @@ def test_explorer_renders_as_a_notebook_cell_would() -> None:
 
 def shown_slug(explorer: Explorer) -> str:
     """The view the page shows, pressed in the view picker among its group's views."""
-    assert explorer.body.objects == [explorer._layouts[explorer.view]]
+    assert explorer.main.objects[1:] == [explorer._layouts[explorer.view]]
     group = GROUPS[explorer.group_nav.active][1]
     assert explorer.view_nav.labels == [view.title for view in group]
     assert group[explorer.view_nav.active].slug == explorer.view
