@@ -17,6 +17,7 @@ benchmarks/bench_burst.py.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import re
 import shutil
@@ -79,10 +80,11 @@ def render_site(
     listen_port: int,
     backends: Sequence[int],
     access_log: Path,
-    packages: Path = SITE_PACKAGES,
+    static: Path,
     key: str = "$gsx_route",
 ) -> str:
-    """deploy/nginx.conf for loopback: the address, upstreams, log path and venv path.
+    """deploy/nginx.conf for loopback: the address, upstreams, log path and the
+    static files' directory (:func:`precompressed_static`).
 
     ``key`` replaces the upstream's hash key (``$remote_addr`` shows what the
     cookie key fixes: one source address, one process).
@@ -94,8 +96,17 @@ def render_site(
     servers = "".join(f"    server 127.0.0.1:{port};\n" for port in backends)
     site = _replace_once(site, r"^(    server 127\.0\.0\.1:\d+;\n)+", servers)
     site = _replace_once(site, r"^    hash \$gsx_route consistent;", f"    hash {key} consistent;")
-    site = _replace_once(site, r"^    default /srv/gumbel/\.venv/\S+;", f"    default {packages};")
+    site = _replace_once(site, r"^    default /srv/gumbel/static;", f"    default {static};")
     return _replace_once(site, r"/var/log/nginx/gumbel\.access\.log", str(access_log))
+
+
+def precompressed_static(packages: Path = SITE_PACKAGES) -> Path:
+    """The directory deploy/precompress.py fills from ``packages``, as a deployment
+    has it (kept in .cache/: only what changed is compressed again)."""
+    spec = importlib.util.spec_from_file_location("precompress", DEPLOY / "precompress.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.precompress(packages, ROOT / ".cache" / "static")
 
 
 def render_main(prefix: Path, site: Path) -> str:
@@ -119,7 +130,6 @@ def running_nginx(
     prefix: Path,
     listen_port: int,
     backends: Sequence[int],
-    packages: Path = SITE_PACKAGES,
     key: str = "$gsx_route",
 ) -> Iterator[Path]:
     """nginx with deploy/nginx.conf on loopback; yields its access log."""
@@ -127,7 +137,7 @@ def running_nginx(
     prefix.mkdir(parents=True, exist_ok=True)
     access_log = prefix / "access.log"
     site = prefix / "gumbel.conf"
-    site.write_text(render_site(listen_port, backends, access_log, packages, key))
+    site.write_text(render_site(listen_port, backends, access_log, precompressed_static(), key))
     main = prefix / "nginx.conf"
     main.write_text(render_main(prefix, site))
     command = [binary, "-p", str(prefix), "-c", str(main), "-e", str(prefix / "error.log")]
