@@ -40,7 +40,7 @@ system-deps:
 deploy-check: $(VENV)/.dev system-deps
 	GSX_DEPLOY_VISITORS=100 GSX_DEPLOY_SEQUENTIAL=1000 GSX_DEPLOY_BURST=100 $(PYTEST) tests/system/test_deploy.py
 
-load: $(VENV)/.dev
+load: $(VENV)/.dev system-deps
 	$(BIN)/python -m benchmarks.load
 
 bench: $(VENV)/.dev system-deps
