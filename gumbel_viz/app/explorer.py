@@ -17,7 +17,7 @@ from ..core.numbers import format_numbers
 from ..model import GumbelSoftmaxModel
 from ..views.about import AboutView
 from ..views.annealing import AnnealingView
-from ..views.base import View, prose, set_from_python, static_text, widget_style
+from ..views.base import View, pressed, prose, set_from_python, static_text, widget_style
 from ..views.code import CodeView
 from ..views.distribution import DistributionView
 from ..views.estimators import EstimatorsView
@@ -139,15 +139,15 @@ class Explorer(Viewer):
 
     def _view_from_group(self, _attr: str, _old: object, group: object) -> None:
         """A group pressed: show the view it showed last (anything else: as it was)."""
-        if isinstance(group, int) and group in range(len(GROUPS)):
-            self.view = self._last_view[group]
+        if (chosen := pressed(group, len(GROUPS))) is not None:
+            self.view = self._last_view[chosen]
         self._show_nav()
 
     def _view_from_nav(self, _attr: str, _old: object, index: object) -> None:
         """A view pressed among the open group's (anything else: as it was)."""
         views = GROUPS[GROUP_OF[self.view]][1]
-        if isinstance(index, int) and index in range(len(views)):
-            self.view = views[index].slug
+        if (chosen := pressed(index, len(views))) is not None:
+            self.view = views[chosen].slug
         self._show_nav()
 
     @param.depends("view", watch=True)
@@ -311,7 +311,7 @@ class Explorer(Viewer):
         """Put the two downloads where the button that asks for them was."""
         if not self.downloads_button.visible:
             return
-        self.downloads_button.visible = False
+        set_from_python(self.downloads_button, visible=False)
         self.controls.extend(self._downloads())
 
     def _downloads(self) -> list[pn.widgets.FileDownload]:

@@ -81,6 +81,12 @@ def set_from_python(model: Model, **properties: object) -> None:
         model.update(**properties)
 
 
+def pressed(index: object, count: int) -> int | None:
+    """A button group's ``active`` as the browser sent it: an index below ``count``,
+    or None for anything else (a tampered message)."""
+    return index if isinstance(index, int) and index in range(count) else None
+
+
 def prose(html: str) -> pn.widgets.StaticText:
     """A paragraph of trusted, static HTML.
 

@@ -36,6 +36,7 @@ from .base import (
     legend_above,
     message_html,
     new_figure,
+    pressed,
     set_from_python,
     static_text,
     widget_style,
@@ -441,10 +442,9 @@ class TourView(View):
     def _prediction_from_browser(self, _attr: str, _old: object, index: object) -> None:
         """A prediction pressed (anything else: as it was)."""
         choices = list(PREDICTION_CHOICES.values())
-        if isinstance(index, int) and index in range(len(choices)):
-            self.prediction = choices[index]
-        if self.predict.active != self._prediction_index():
-            self.predict.active = self._prediction_index()
+        if (chosen := pressed(index, len(choices))) is not None:
+            self.prediction = choices[chosen]
+        self._show_prediction()
 
     @param.depends("prediction", watch=True)
     def _show_prediction(self) -> None:
