@@ -39,7 +39,7 @@ INSTALL_KEY_TO_PAINT_PROBE = """() => {
     }))
   }
   bars.connect(bars.change, repainted)
-  bars.connect(bars.properties.data.change, repainted)
+  bars.connect(bars.patching, repainted)
 }"""
 
 INSTALL_CLICK_TO_CHARTS_PROBE = """() => {

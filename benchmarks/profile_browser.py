@@ -88,7 +88,7 @@ PHASES_PROBE = """() => {
     performance.mark('gs:keydown')
   }, true)
   const bars = Bokeh.documents[0].get_model_by_name('sample-bars')
-  bars.connect(bars.change, () => {
+  const changed = () => {
     if (current === null || current.change !== undefined) return
     const press = current
     press.change = performance.now()
@@ -96,7 +96,9 @@ PHASES_PROBE = """() => {
       press.frame = performance.now()
       setTimeout(() => { press.painted = performance.now(); window.__phases.push(press) })
     })
-  })
+  }
+  bars.connect(bars.change, changed)
+  bars.connect(bars.patching, changed)
 }"""
 
 BARE_APP = '''\

@@ -10,8 +10,14 @@ READ_BARS = """() => {
   return {pi: column('pi'), y: column('y'), logit: column('logit'), g: column('g')}
 }"""
 
+# The readouts: the html of the DOM node in the pane of css class "readouts".
 READ_READOUTS = """() => Array.from(Bokeh.documents[0].all_models)
-  .find((m) => m.css_classes !== undefined && m.css_classes.includes('readouts')).text"""
+  .find((m) => m.css_classes !== undefined && m.css_classes.includes('readouts'))
+  .elements[0].html"""
+
+# The main chart's text alternative (static/main_chart.js).
+READ_CHART_LABEL = """() => Bokeh.index.find_one(Bokeh.documents[0]
+  .get_model_by_name('sample-chart')).el.getAttribute('aria-label')"""
 
 READ_LOG10_TAU = """() => Array.from(Bokeh.documents[0].all_models)
   .find((m) => m.title !== undefined && String(m.title).startsWith('Temperature')).value"""

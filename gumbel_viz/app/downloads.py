@@ -20,9 +20,10 @@ from ..model import GumbelSoftmaxModel
 from ..views.sample import (
     bar_data,
     drawn_data,
-    readouts_div,
+    readouts_node,
+    readouts_pane,
     relax_on_slide,
-    sample_figure,
+    sample_chart,
     tau_slider,
 )
 
@@ -59,17 +60,14 @@ def standalone_html(model: GumbelSoftmaxModel) -> str:
     """
     bars = ColumnDataSource(name="sample-bars", data=bar_data(model))
     drawn = ColumnDataSource(name="drawn-class", data=drawn_data(model))
-    readouts = readouts_div(model, name="readouts")
+    readouts = readouts_node(model)
     slider = tau_slider(model)
     relax_on_slide(slider, bars, readouts)
     seed = "fresh randomness" if model.seed is None else f"seed {model.seed}, draw {model.draw}"
     note = Div(text=f"Gumbel-Softmax Explorer export ({seed}). Drag τ; π and g are fixed.")
+    figure, legend = sample_chart(bars, drawn, model.k)
     layout = column(
-        note,
-        slider,
-        readouts,
-        sample_figure(bars, drawn, model.k),
-        sizing_mode="stretch_width",
+        note, slider, readouts_pane(readouts), legend, figure, sizing_mode="stretch_width"
     )
     return _offline_page(layout, title="Gumbel-Softmax sample")
 

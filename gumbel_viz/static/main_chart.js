@@ -12,6 +12,7 @@
       (m) => m.title !== undefined && String(m.title).startsWith("Temperature")
     )
   let focused = 0
+  const DESCRIBE_AFTER_MS = 150
 
   // π with class k set to value, the others scaled to share the rest (evenly if none had any).
   const rescaled = (pi, k, value) => {
@@ -40,10 +41,9 @@
     if (pi.filter((p) => p > 0).length === 0) return
     const logit = pi.map((p) => (p > 0 ? Math.log(p) : -Infinity))
     const tau = 10 ** slider().value
-    bars.data.pi = pi
-    bars.data.logit = logit
-    bars.data.y = relaxed(logit, Array.from(bars.data.g), tau)
-    bars.change.emit()
+    const y = relaxed(logit, Array.from(bars.data.g), tau)
+    const column = (values) => values.map((value, i) => [i, value])
+    bars.patch({pi: column(pi), logit: column(logit), y: column(y)}, {sync: false})
     if (commit) model("drag-pi").data = {pi, time: pi.map(() => Date.now())}
   }
 
@@ -66,7 +66,15 @@
     el.setAttribute("role", "img")
     const describe = () => el.setAttribute("aria-label", label(bars))
     describe()
-    bars.change.connect(describe)
+    // Once the data rests: a drag of τ changes it every frame, and nobody reads a
+    // label that fast (each one is a string of 5-12 numbers and a style change).
+    let pending = null
+    const describeSoon = () => {
+      clearTimeout(pending)
+      pending = setTimeout(describe, DESCRIBE_AFTER_MS)
+    }
+    bars.change.connect(describeSoon)  // new data from Python
+    bars.patching.connect(describeSoon)  // tau and pi moved in the browser
     const name = () => String(bars.data.cls[Math.min(focused, bars.data.cls.length - 1)])
     el.addEventListener("focus", () => window.gsxHighlight && gsxHighlight(name()))
     el.addEventListener("blur", () => window.gsxHighlight && gsxHighlight(null))

@@ -3,7 +3,7 @@
 // gumbel_viz.views.readout_html for the readouts; tests check both agree.
 //
 // args: bars (ColumnDataSource "sample-bars" with columns logit, g, pi, y),
-//       readouts (the Div of a StaticText).  cb_obj: the slider, whose value is log10(tau).
+//       readouts (the DOM node HTML of the readouts).  cb_obj: the slider, whose value is log10(tau).
 const tau = 10 ** cb_obj.value
 const {logit, g, pi} = bars.data
 const k = logit.length
@@ -14,10 +14,11 @@ const zmax = Math.max(...z)
 const w = z.map((zi) => Math.exp((zi - zmax) / tau))
 const total = w.reduce((a, b) => a + b, 0)
 const y = w.map((wi) => wi / total)
-// Edit in place and emit: the glyphs repaint, and nothing is sent to the
-// server, which recomputes y itself from the throttled slider value.
-bars.data.y = y
-bars.change.emit()
+// A local patch: the glyphs repaint, nothing is sent to the server (which
+// recomputes y itself from the throttled slider value), and the source emits
+// `patching`, not `change`, so views that only read the source's other models
+// (the legend rebuilds its entries on every `change`) are left alone.
+bars.patch({y: y.map((value, i) => [i, value])}, {sync: false})
 
 // Entropy in nats with 0 log 0 = 0.
 const entropy = (p) => -Array.from(p).reduce((h, pk) => (pk > 0 ? h + pk * Math.log(pk) : h), 0)
@@ -30,5 +31,6 @@ const text = [
   ["H(π)", entropy(pi).toFixed(3) + " nats"],
 ].map(([label, value]) => `<span class="readout"><b>${label}</b> ${value}</span>`).join("")
 
-// The readouts re-lay out the page; give the chart its frame first.
-requestAnimationFrame(() => setTimeout(() => { readouts.text = text }))
+// Now, before the frame that paints the chart: the numbers change with the bars
+// (a DOM node's html, cheap to set: views/sample.py, readouts_pane).
+readouts.html = text

@@ -14,7 +14,7 @@ from typing import ClassVar, Generic, TypeVar
 import panel as pn
 import param
 from bokeh.model import Model
-from bokeh.models import ColumnDataSource, CustomJS, HoverTool, Legend
+from bokeh.models import ColumnDataSource, CustomJS, Grid, HoverTool, Legend
 from bokeh.plotting import figure
 from panel.links import Callback
 from panel.models.katex import KaTeX
@@ -195,6 +195,16 @@ def new_figure(name: str, **options: object) -> figure:
         "title": None,
     }
     return figure(name=name, **{**defaults, **options})
+
+
+def drop_grid(fig: figure, axes: str = "xy") -> None:
+    """Remove ``fig``'s grid lines across the ``axes`` named ("x", "y" or "xy").
+
+    Removed, not hidden: a hidden grid is still a model in every session's document
+    and a renderer the browser positions again at every repaint of the chart.
+    """
+    dimensions = {"xy".index(axis) for axis in axes}
+    fig.center = [r for r in fig.center if not (isinstance(r, Grid) and r.dimension in dimensions)]
 
 
 def legend_above(fig: figure, legend: Legend | None = None, **style: object) -> Legend:

@@ -44,6 +44,7 @@ from .base import (
     class_labels,
     class_source,
     controls_row,
+    drop_grid,
     follow_class_hover,
     legend_above,
     message_html,
@@ -569,7 +570,7 @@ class EstimatorsView(View):
                 source=self.at_tau, fill_color=color, line_color=None, legend_label=label,
                 **HIGHLIGHT,
             )  # fmt: skip
-        fig.xgrid.grid_line_color = None
+        drop_grid(fig, "x")
         legend_above(fig, click_policy="hide", label_text_font_size="12px", ncols=4)
         follow_class_hover(fig, [("class", "@cls"), ("exact ∇", "@exact{0.0000}")])
         return fig
@@ -582,7 +583,7 @@ class EstimatorsView(View):
             x_axis_label="class",
         )  # fmt: skip
         forward.vbar(x="cls", top="forward", width=0.7, source=self.forward, color=MUTED_COLOR)
-        forward.xgrid.grid_line_color = None
+        drop_grid(forward, "x")
         jacobian = new_figure(
             "hard-jacobian-chart", sizing_mode="fixed", width=330, height=280,
             x_range=labels, y_range=labels[::-1], title="backward: (1/τ) J(y)",
@@ -598,7 +599,7 @@ class EstimatorsView(View):
         jacobian.add_tools(
             HoverTool(renderers=[cells], tooltips=[("∂y_@row / ∂θ_@col", "@value{0.0000}")])
         )
-        jacobian.grid.visible = False
+        drop_grid(jacobian)
         return forward, jacobian
 
 

@@ -35,6 +35,7 @@ from .base import (
     class_labels,
     class_source,
     controls_row,
+    drop_grid,
     follow_class_hover,
     legend_above,
     new_figure,
@@ -539,7 +540,7 @@ def _set_top(fig: figure, top: float) -> None:
 
 
 def _tidy_categorical(fig: figure) -> figure:
-    fig.xgrid.grid_line_color = None
+    drop_grid(fig, "x")
     legend_above(
         fig,
         location="top_left",

@@ -27,6 +27,7 @@ from .base import (
     View,
     class_labels,
     class_source,
+    drop_grid,
     follow_class_hover,
     math_pane,
     new_figure,
@@ -279,7 +280,7 @@ class PipelineView(View):
         tooltips = [("class", "@cls"), (STAGE_HEADERS[key], f"@{{{key}_text}}")]
         follow_class_hover(fig, tooltips, renderers=[bars])
         fig.title.text_font_size = "13px"
-        fig.ygrid.grid_line_color = None
+        drop_grid(fig, "y")
         fig.xaxis.major_label_text_font_size = "10px"
         fig.xaxis.ticker.desired_num_ticks = 4
         fig.yaxis.visible = first

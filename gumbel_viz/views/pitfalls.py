@@ -44,6 +44,7 @@ from .base import (
     Worker,
     class_labels,
     class_source,
+    drop_grid,
     follow_class_hover,
     legend_above,
     message_html,
@@ -490,7 +491,7 @@ class PitfallsView(View):
             (right, "@correct{0.0000} (@correct_count draws)"),
         ]
         follow_class_hover(fig, tooltips, renderers=renderers)
-        fig.xgrid.grid_line_color = None
+        drop_grid(fig, "x")
         legend_above(
             fig, ncols=1, margin=0, padding=2, spacing=4, border_line_alpha=0,
             background_fill_alpha=0, label_text_font_size="11px", glyph_height=12,

@@ -21,7 +21,17 @@ from bokeh.plotting import figure
 from .. import core
 from ..core import density
 from ..core.streams import DEFAULT_SEED, Stream, generator
-from .base import DRAWN_COLOR, INK_COLOR, PI_COLOR, Y_COLOR, View, controls_row, new_figure, prose
+from .base import (
+    DRAWN_COLOR,
+    INK_COLOR,
+    PI_COLOR,
+    Y_COLOR,
+    View,
+    controls_row,
+    drop_grid,
+    new_figure,
+    prose,
+)
 
 #: Lattice resolution of the ternary heatmap: GRID_RESOLUTION (n + 1) / 2 cells.
 GRID_RESOLUTION = 100
@@ -226,7 +236,7 @@ class SimplexView(View):
             y_range=Range1d(-0.1, h + 0.1),
         )
         fig.axis.visible = False
-        fig.grid.visible = False
+        drop_grid(fig)
         fig.outline_line_color = None
         fill = {"field": "logp", "transform": self.color_mapper}
         cells = fig.rect(

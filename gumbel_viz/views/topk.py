@@ -48,6 +48,7 @@ from .base import (
     class_dash,
     class_labels,
     class_source,
+    drop_grid,
     follow_class_hover,
     legend_above,
     message_html,
@@ -543,7 +544,7 @@ class TopKView(View):
             ("z", "@z{0.00}"),
         ]
         follow_class_hover(fig, tooltips, renderers=bars)
-        fig.xgrid.grid_line_color = None
+        drop_grid(fig, "x")
         _legend(fig, ncols=1)
         return fig
 

@@ -32,6 +32,7 @@ from .base import (
     View,
     class_labels,
     class_source,
+    drop_grid,
     follow_class_hover,
     legend_above,
     message_html,
@@ -472,6 +473,6 @@ class TourView(View):
         follow_class_hover(
             fig, [("class", "@cls"), ("π", "@pi{0.000}"), ("tally", "@freq{0.000}")]
         )
-        fig.xgrid.grid_line_color = None
+        drop_grid(fig, "x")
         legend_above(fig, location="top_left")
         return fig

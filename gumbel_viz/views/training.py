@@ -42,6 +42,7 @@ from .base import (
     Worker,
     class_labels,
     controls_row,
+    drop_grid,
     legend_above,
     message_html,
     new_figure,
@@ -443,7 +444,7 @@ class TrainingView(View):
             x="x", top="pi", width=0.8, source=self.pi_source, fill_color=PI_COLOR,
             line_color=INK_COLOR, line_width="outline",
         )  # fmt: skip
-        fig.xgrid.grid_line_color = None
+        drop_grid(fig, "x")
         fig.xaxis.major_label_orientation = 0.9
         fig.add_tools(HoverTool(tooltips=[("", "@x"), ("π", "@pi{0.000}")]))
         return fig

@@ -16,6 +16,7 @@ from gumbel_viz.views.base import static_text
 from gumbel_viz.views.sample import readout_html
 from support.browser import (
     BARS_READY,
+    READ_CHART_LABEL,
     READ_LOG10_TAU,
     READ_PAINTED_Y,
     READ_READOUTS,
@@ -159,7 +160,10 @@ def test_browser_relaxation_matches_the_engine_on_many_inputs(page: Page, app_ur
         """([code, cases]) => {
           const relax = new Function('bars', 'readouts', 'cb_obj', code)
           return cases.map(([logit, g, log10_tau, pi]) => {
-            const bars = {data: {logit, g, pi, y: []}, change: {emit() {}}}
+            const bars = {data: {logit, g, pi, y: []}, patch(patches) {
+              for (const [column, entries] of Object.entries(patches))
+                for (const [i, value] of entries) this.data[column][i] = value
+            }}
             relax(bars, {text: ''}, {value: log10_tau})
             return Array.from(bars.data.y)
           })
@@ -178,7 +182,8 @@ def test_browser_relaxation_matches_the_engine_on_many_inputs(page: Page, app_ur
 def test_tau_keys_repaint_while_the_server_is_frozen(
     page: Page, app_server: tuple[str, subprocess.Popen]
 ) -> None:
-    """With the server process stopped, the chart must still follow the tau keys."""
+    """With the server process stopped, the chart, its text alternative and the
+    readouts must still follow the tau keys."""
     url, server = app_server
     open_app(page, url)
     before = read_bars(page)
@@ -188,9 +193,17 @@ def test_tau_keys_repaint_while_the_server_is_frozen(
     try:
         handle.press("PageDown")
         wait_for_change(page, "y", before["y"])
+        after = read_bars(page)
+        max_y = f"<b>max y</b> {max(after['y']):.4f}"
+        assert max_y in page.evaluate(READ_READOUTS)
+        last = f"class 5: π {after['pi'][4]:.3f}, y {after['y'][4]:.3f}"
+        page.wait_for_function(f"() => ({READ_CHART_LABEL})().includes({last!r})")
+        label = page.evaluate(READ_CHART_LABEL)
     finally:
         os.kill(server.pid, signal.SIGCONT)
-    assert read_bars(page)["pi"] == before["pi"]
+    assert after["pi"] == before["pi"]
+    for i, (p, y) in enumerate(zip(after["pi"], after["y"], strict=True)):
+        assert f"class {i + 1}: π {p:.3f}, y {y:.3f}" in label
 
 
 def test_katex_comes_after_the_page_and_typesets_math_drawn_before_it(

@@ -55,9 +55,9 @@ def test_readouts_state_the_numbers() -> None:
         f'<span class="readout"><b>H(y)</b> {h_y:.3f} nats</span>'
         f'<span class="readout"><b>H(π)</b> {h_pi:.3f} nats</span>'
     )
-    assert view.readouts.text == expected
+    assert view.readouts.html == expected
     model.param.trigger("resample")
-    assert view.readouts.text != expected and f"{model.y.max():.4f}" in view.readouts.text
+    assert view.readouts.html != expected and f"{model.y.max():.4f}" in view.readouts.html
 
 
 def test_slider_sets_tau_and_tau_sets_slider() -> None:
