@@ -32,5 +32,6 @@ const text = [
 ].map(([label, value]) => `<span class="readout"><b>${label}</b> ${value}</span>`).join("")
 
 // Now, before the frame that paints the chart: the numbers change with the bars
-// (a DOM node's html, cheap to set: views/sample.py, readouts_pane).
-readouts.html = text
+// (a DOM node's html, cheap to set: views/sample.py, readouts_pane). Not sent to
+// the server, which never reads them: it sends its own when π or the noise change.
+readouts.setv({html: text}, {sync: false})

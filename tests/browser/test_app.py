@@ -164,7 +164,7 @@ def test_browser_relaxation_matches_the_engine_on_many_inputs(page: Page, app_ur
               for (const [column, entries] of Object.entries(patches))
                 for (const [i, value] of entries) this.data[column][i] = value
             }}
-            relax(bars, {text: ''}, {value: log10_tau})
+            relax(bars, {setv() {}}, {value: log10_tau})
             return Array.from(bars.data.y)
           })
         }""",
