@@ -4,7 +4,8 @@
   event to the first task after the next animation frame that follows the chart's
   data change (the frame the new bars are painted in); (b) pixels, from the keydown
   to the first task after an animation frame in which the chart's canvas pixels
-  differ from what they were before the press (``getImageData``).
+  differ from what they were before the press (``getImageData``). Each press waits
+  a random fraction of a frame first (:func:`key_to_paint_ms`).
 * page load -> first chart: navigation start to the first animation frame in
   which the main chart's view reports it has finished painting.
 
@@ -15,7 +16,9 @@ once, trials interleaved ABAB; :func:`measure_app` the app's own figures.
 
 from __future__ import annotations
 
+import random
 import statistics
+import time
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
@@ -86,10 +89,24 @@ INSTALL_KEY_TO_PIXELS_PROBE = """() => {
 LOAD_DONE = f"() => ({BARS_READY})() && Bokeh.documents[0].is_idle"
 
 
+FRAME_S = 1 / 60  # the browser's frame interval
+
+
 def key_to_paint_ms(
-    page: Page, url: str, presses: int = 60, probe: str = INSTALL_KEY_TO_PAINT_PROBE
+    page: Page,
+    url: str,
+    presses: int = 60,
+    probe: str = INSTALL_KEY_TO_PAINT_PROBE,
+    phase: random.Random | None = None,
 ) -> list[float]:
-    """``presses`` tau key presses, each from the keydown to the repaint ``probe`` sees."""
+    """``presses`` tau key presses, each from the keydown to the repaint ``probe`` sees.
+
+    A press sent as soon as the last one was seen painted arrives at the same point of
+    the browser's frame every time (Playwright's poll runs in an animation frame, then
+    one round trip), so the latencies would all sample one phase, a different one per
+    page. With ``phase``, each press first waits a random fraction of a frame, so the
+    presses arrive at every phase of the frame, as a person's do.
+    """
     page.goto(url)
     page.wait_for_function(LOAD_DONE)
     page.evaluate(probe)
@@ -99,6 +116,8 @@ def key_to_paint_ms(
     for i in range(presses):
         if pixels:
             page.evaluate("() => window.__armPixels()")
+        if phase is not None:
+            time.sleep(phase.uniform(0, FRAME_S))  # the randomisation itself, not a wait
         handle.press("ArrowLeft" if (i // 20) % 2 == 0 else "ArrowRight")
         page.wait_for_function(f"() => window.__latencies.length > {i}")
     return page.evaluate("() => window.__latencies")
@@ -174,7 +193,7 @@ def fresh_load_ms(browser: Browser, url: str) -> float:
 
 
 LOADS = 10  # per app
-KEY_BLOCKS = 3  # per app and probe
+KEY_BLOCKS = 6  # per app and probe
 PRESSES = 20  # per block
 
 
@@ -197,13 +216,14 @@ def measure(loads: int = LOADS, blocks: int = KEY_BLOCKS) -> list[dict[str, obje
             for name, url in urls.items():
                 load_ms[name].append(fresh_load_ms(browser, url))
         page = browser.new_page()
+        phase = random.Random(13)
         for _ in range(blocks):
             for probe, results in (
                 (INSTALL_KEY_TO_PAINT_PROBE, data_ms),
                 (INSTALL_KEY_TO_PIXELS_PROBE, pixel_ms),
             ):
                 for name, url in urls.items():
-                    results[name] += key_to_paint_ms(page, url, PRESSES, probe)
+                    results[name] += key_to_paint_ms(page, url, PRESSES, probe, phase)
         page.goto("about:blank")  # close the last session before the servers stop
         browser.close()
     return [
