@@ -3,7 +3,8 @@
 // gumbel_viz.views.readout_html for the readouts; tests check both agree.
 //
 // args: bars (ColumnDataSource "sample-bars" with columns logit, g, pi, y),
-//       readouts (the DOM node HTML of the readouts).  cb_obj: the slider, whose value is log10(tau).
+//       readouts (the readouts' DOM node, views/sample.readouts_node).
+// cb_obj: the slider, whose value is log10(tau).
 const tau = 10 ** cb_obj.value
 const {logit, g, pi} = bars.data
 const k = logit.length
@@ -16,8 +17,8 @@ const total = w.reduce((a, b) => a + b, 0)
 const y = w.map((wi) => wi / total)
 // A local patch: the glyphs repaint, nothing is sent to the server (which
 // recomputes y itself from the throttled slider value), and the source emits
-// `patching`, not `change`, so views that only read the source's other models
-// (the legend rebuilds its entries on every `change`) are left alone.
+// `patching`, not `change`: only the glyphs that draw it do work (a Bokeh Legend,
+// for one, rebuilt its entries at every `change`).
 bars.patch({y: y.map((value, i) => [i, value])}, {sync: false})
 
 // Entropy in nats with 0 log 0 = 0.
