@@ -207,7 +207,7 @@ class SimplexView(View):
 
     def _ternary(self) -> pn.pane.Bokeh:
         if self._ternary_pane is None:
-            self._ternary_pane = pn.pane.Bokeh(self._ternary_figure())
+            self._ternary_pane = pn.pane.Bokeh(self._ternary_figure(), sizing_mode="stretch_width")
         return self._ternary_pane
 
     def _binary(self) -> pn.pane.Bokeh:
@@ -228,9 +228,10 @@ class SimplexView(View):
         h = math.sqrt(3) / 2
         fig = new_figure(
             "simplex-chart",
-            sizing_mode="fixed",
+            sizing_mode="scale_width",  # the triangle keeps its shape on a phone
             width=560,
             height=480,
+            max_width=560,
             match_aspect=True,
             x_range=Range1d(-0.12, 1.12),
             y_range=Range1d(-0.1, h + 0.1),

@@ -8,9 +8,10 @@ import signal
 import subprocess
 
 import numpy as np
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from gumbel_viz import core
+from gumbel_viz.app import VIEWS
 from gumbel_viz.model import GumbelSoftmaxModel
 from gumbel_viz.views.base import static_text
 from gumbel_viz.views.sample import readout_html
@@ -130,6 +131,21 @@ def test_phone_width_stacks_controls_above_a_chart_that_fits(page: Page, app_url
     assert slider["y"] < chart["y"]  # controls first, then the chart
     assert 300 < chart["width"] <= 390 and chart["x"] >= 0
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+
+
+def test_no_view_is_wider_than_a_phone(browser: Browser, app_url: str) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    wider = {}
+    try:
+        for view in VIEWS:
+            open_app(page, f"{app_url}?seed=1&k=3&view={view.slug}")
+            page.wait_for_function("() => Bokeh.documents[0].is_idle", timeout=60_000)
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            if width > 390:
+                wider[view.slug] = width
+    finally:
+        page.close()
+    assert wider == {}
 
 
 def test_wide_screen_puts_controls_beside_a_stretched_chart(page: Page, app_url: str) -> None:
