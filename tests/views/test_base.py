@@ -7,7 +7,7 @@ import threading
 
 import panel as pn
 
-from gumbel_viz.views.base import Worker
+from gumbel_viz.views.base import Worker, drop_grid, new_figure
 
 
 def test_a_job_runs_in_a_thread_with_the_button_busy() -> None:
@@ -84,3 +84,16 @@ def test_a_stream_is_throttled_but_its_last_value_always_shown() -> None:
     worker = Worker(lambda: lambda: iter(range(500)), shown.append, interval=3600.0)
     asyncio.run(worker.run())
     assert shown == [0, 499]
+
+
+def test_drop_grid_removes_only_the_grids_named() -> None:
+    def grid_dimensions(fig) -> list[int]:
+        return sorted(grid.dimension for grid in fig.grid)
+
+    fig = new_figure("chart")
+    assert grid_dimensions(fig) == [0, 1]
+    drop_grid(fig, "x")
+    assert grid_dimensions(fig) == [1] and len(fig.axis) == 2
+    both = new_figure("chart")
+    drop_grid(both)
+    assert grid_dimensions(both) == []
