@@ -93,19 +93,15 @@ FRAME_S = 1 / 60  # the browser's frame interval
 
 
 def key_to_paint_ms(
-    page: Page,
-    url: str,
-    presses: int = 60,
-    probe: str = INSTALL_KEY_TO_PAINT_PROBE,
-    phase: random.Random | None = None,
+    page: Page, url: str, presses: int, probe: str, phase: random.Random
 ) -> list[float]:
     """``presses`` tau key presses, each from the keydown to the repaint ``probe`` sees.
 
     A press sent as soon as the last one was seen painted arrives at the same point of
     the browser's frame every time (Playwright's poll runs in an animation frame, then
     one round trip), so the latencies would all sample one phase, a different one per
-    page. With ``phase``, each press first waits a random fraction of a frame, so the
-    presses arrive at every phase of the frame, as a person's do.
+    page. So each press first waits a random fraction of a frame (drawn from
+    ``phase``), and the presses arrive at every phase of the frame, as a person's do.
     """
     page.goto(url)
     page.wait_for_function(LOAD_DONE)
@@ -116,8 +112,7 @@ def key_to_paint_ms(
     for i in range(presses):
         if pixels:
             page.evaluate("() => window.__armPixels()")
-        if phase is not None:
-            time.sleep(phase.uniform(0, FRAME_S))  # the randomisation itself, not a wait
+        time.sleep(phase.uniform(0, FRAME_S))  # the randomisation itself, not a wait
         handle.press("ArrowLeft" if (i // 20) % 2 == 0 else "ArrowRight")
         page.wait_for_function(f"() => window.__latencies.length > {i}")
     return page.evaluate("() => window.__latencies")
