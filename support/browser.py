@@ -10,10 +10,13 @@ READ_BARS = """() => {
   return {pi: column('pi'), y: column('y'), logit: column('logit'), g: column('g')}
 }"""
 
-# The readouts: the html of the DOM node in the pane of css class "readouts".
-READ_READOUTS = """() => Array.from(Bokeh.documents[0].all_models)
-  .find((m) => m.css_classes !== undefined && m.css_classes.includes('readouts'))
-  .elements[0].html"""
+# The readouts as the page shows them: each chip's text ("max y 0.5260").
+READ_READOUTS = """() => {
+  const pane = Array.from(Bokeh.documents[0].all_models)
+    .find((m) => m.css_classes !== undefined && m.css_classes.includes('readouts'))
+  return Array.from(Bokeh.index.find_one(pane).shadow_el.querySelectorAll('.readout'),
+    (chip) => chip.textContent)
+}"""
 
 # The main chart's text alternative (static/main_chart.js).
 READ_CHART_LABEL = """() => Bokeh.index.find_one(Bokeh.documents[0]

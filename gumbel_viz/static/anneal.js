@@ -36,7 +36,7 @@ if (state.step >= lastStep) state.step = 0
 state.last = null
 state.frames = 0
 state.started = performance.now()  // frames / elapsed = the frame rate (benchmarks)
-const noReadouts = {setv() {}}
+const noReadouts = []
 
 const advance = (now) => {
   if (state.last !== null) state.step += speed[0] * (now - state.last) / 1000

@@ -1,12 +1,13 @@
 // Repaint the main chart when the tau slider moves, with no server round trip.
-// Mirrors gumbel_viz.engine.gumbel_softmax for one sample and
-// gumbel_viz.views.readout_html for the readouts; tests check both agree.
+// Mirrors gumbel_viz.core.gumbel_softmax for one sample and
+// gumbel_viz.views.sample.readout_items for the readouts; tests check both agree.
 //
-// args: bars (ColumnDataSource "sample-bars" with columns logit, g, pi, y),
-//       readouts (the readouts' DOM node, views/sample.readouts_node).
+// args: bars (ColumnDataSource "sample-bars" with columns logit, g, y),
+//       readouts (the text nodes of the readouts that move with tau,
+//       views/sample.live_readouts).
 // cb_obj: the slider, whose value is log10(tau).
 const tau = 10 ** cb_obj.value
-const {logit, g, pi} = bars.data
+const {logit, g} = bars.data
 const k = logit.length
 
 // y = softmax((logit + g) / tau), shifted by the max so exp never overflows.
@@ -23,16 +24,9 @@ bars.patch({y: y.map((value, i) => [i, value])}, {sync: false})
 
 // Entropy in nats with 0 log 0 = 0.
 const entropy = (p) => -Array.from(p).reduce((h, pk) => (pk > 0 ? h + pk * Math.log(pk) : h), 0)
-const drawn = z.indexOf(zmax)
-const text = [
-  ["τ", tau.toFixed(4)],
-  ["drawn class", String(drawn + 1)],
-  ["max y", Math.max(...y).toFixed(4)],
-  ["H(y)", entropy(y).toFixed(3) + " nats"],
-  ["H(π)", entropy(pi).toFixed(3) + " nats"],
-].map(([label, value]) => `<span class="readout"><b>${label}</b> ${value}</span>`).join("")
-
-// Now, before the frame that paints the chart: the numbers change with the bars
-// (a DOM node's html, cheap to set: views/sample.py, readouts_pane). Not sent to
-// the server, which never reads them: it sends its own when π or the noise change.
-readouts.setv({html: text}, {sync: false})
+// The readouts that move with tau (views/sample.LIVE_READOUTS), now, before the
+// frame that paints the chart: each a text node whose content is all that changes.
+// Not sent to the server, which never reads them: it sends its own when π or the
+// noise change.
+const live = [tau.toFixed(4), Math.max(...y).toFixed(4), entropy(y).toFixed(3) + " nats"]
+readouts.forEach((text, i) => text.setv({content: live[i]}, {sync: false}))

@@ -30,7 +30,7 @@ from bokeh.models import (
     Slider,
     VBar,
 )
-from bokeh.models.dom import HTML
+from bokeh.models.dom import HTML, Span, Text
 from bokeh.plotting import figure
 from bokeh.transform import dodge
 
@@ -56,10 +56,13 @@ LOG10_TAU_BOUNDS = tuple(math.log10(t) for t in TAU_BOUNDS)
 #: The band behind the drawn class: light, outlined in dashes.
 DRAWN_BAND = {"fill_alpha": 0.15, "line_alpha": 0.6, "line_dash": "dashed"}
 BAR_COLUMNS = ("cls", "pi", "y", "logit", "g")
+#: The readouts that move with τ, in the order ``static/relax_tau.js`` sets them.
+LIVE_READOUTS = ("τ", "max y", "H(y)")
 
 
 def readout_items(model: GumbelSoftmaxModel) -> list[tuple[str, str]]:
-    """The readouts as (label, value); ``static/relax_tau.js`` renders the same in the browser."""
+    """The readouts as (label, value); ``static/relax_tau.js`` formats the live ones
+    (:data:`LIVE_READOUTS`) the same in the browser."""
     return [
         ("τ", f"{model.tau:.4f}"),
         ("drawn class", str(model.drawn_class + 1)),
@@ -67,14 +70,6 @@ def readout_items(model: GumbelSoftmaxModel) -> list[tuple[str, str]]:
         ("H(y)", f"{core.entropy(model.y):.3f} nats"),
         ("H(π)", f"{core.entropy(model.probabilities):.3f} nats"),
     ]
-
-
-def readout_html(model: GumbelSoftmaxModel) -> str:
-    """The readout line: one chip per number."""
-    return "".join(
-        f'<span class="readout"><b>{label}</b> {value}</span>'
-        for label, value in readout_items(model)
-    )
 
 
 def bar_data(model: GumbelSoftmaxModel) -> dict[str, object]:
@@ -113,9 +108,38 @@ def tau_slider(model: GumbelSoftmaxModel, **options: object) -> Slider:
 
 
 def readouts_node(model: GumbelSoftmaxModel) -> HTML:
-    """The readouts (:func:`readout_html`) as a Bokeh DOM node, whose ``html``
-    ``static/relax_tau.js`` sets at every step of τ; lay it out with :func:`readouts_pane`."""
-    return HTML(html=readout_html(model))
+    """The readouts (:func:`readout_items`) as a Bokeh DOM node, one chip per number;
+    lay it out with :func:`readouts_pane`.
+
+    The numbers that move with τ (:data:`LIVE_READOUTS`) are text nodes of their own
+    (:func:`live_readouts`), which ``static/relax_tau.js`` sets at every step: a text
+    node's new content is the whole update, where new html is parsed and its nodes
+    replaced (1 ms of each step, README).
+    """
+    node = HTML(refs=[Span(children=[Text()]) for _ in LIVE_READOUTS])
+    set_readouts(node, model)
+    return node
+
+
+def live_readouts(node: HTML) -> list[Text]:
+    """The text nodes of ``node``'s :data:`LIVE_READOUTS`, in that order."""
+    return [span.children[0] for span in node.refs]
+
+
+def set_readouts(node: HTML, model: GumbelSoftmaxModel) -> None:
+    """Show ``model``'s readouts in ``node`` (from :func:`readouts_node`)."""
+    live = dict(zip(LIVE_READOUTS, node.refs, strict=True))
+    chips = []
+    for label, value in readout_items(model):
+        if (span := live.get(label)) is not None:
+            text = span.children[0]
+            text.content = value
+            # The browser sets these as τ moves without telling the server, so
+            # the page may show other numbers than Python's copy: always send.
+            text.trigger("content", value, value)
+            value = f'<ref id="{span.id}"></ref>'
+        chips.append(f'<span class="readout"><b>{label}</b> {value}</span>')
+    node.html = "".join(chips)
 
 
 def readouts_pane(readouts: HTML) -> Pane:
@@ -124,7 +148,7 @@ def readouts_pane(readouts: HTML) -> Pane:
     A DOM node in a ``Pane``, not a ``Div``: a ``Div`` whose text changes renders
     itself again, installs its stylesheets again and lays out the whole layout it is
     in, chart included, in forced synchronous layouts, at every step of τ. A DOM
-    node replaces its own nodes, and the browser lays them out in the frame.
+    node's text changes in place, and the browser lays it out in the frame.
     """
     return Pane(
         elements=[readouts],
@@ -136,7 +160,8 @@ def readouts_pane(readouts: HTML) -> Pane:
 def relax_on_slide(slider: Slider, bars: ColumnDataSource, readouts: HTML) -> None:
     """Redraw y and the readouts in the browser as ``slider`` moves (``relax_tau.js``)."""
     code = static_text("relax_tau.js")
-    slider.js_on_change("value", CustomJS(args={"bars": bars, "readouts": readouts}, code=code))
+    args = {"bars": bars, "readouts": live_readouts(readouts)}
+    slider.js_on_change("value", CustomJS(args=args, code=code))
 
 
 class SampleView(View):
@@ -216,7 +241,7 @@ class SampleView(View):
             self.figure.x_range.factors = class_labels(self.model.k)
             self.bars.data = bar_data(self.model)
             self.drawn.data = drawn_data(self.model)
-            self.readouts.html = readout_html(self.model)
+            set_readouts(self.readouts, self.model)
 
 
 def sample_chart(

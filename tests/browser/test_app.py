@@ -14,7 +14,7 @@ from gumbel_viz import core
 from gumbel_viz.app import VIEWS
 from gumbel_viz.model import GumbelSoftmaxModel
 from gumbel_viz.views.base import static_text
-from gumbel_viz.views.sample import readout_html
+from gumbel_viz.views.sample import readout_items
 from support.browser import (
     BARS_READY,
     READ_CHART_LABEL,
@@ -78,11 +78,14 @@ def test_browser_y_and_readouts_equal_the_engine(page: Page, app_url: str) -> No
     np.testing.assert_allclose(bars["y"], expected, rtol=0, atol=1e-9)
     np.testing.assert_allclose(model.y, expected, rtol=0, atol=1e-12)
     assert page.evaluate(READ_PAINTED_Y) == bars["y"]  # the bars on screen show it
-    assert page.evaluate(READ_READOUTS) == readout_html(model)
+    assert page.evaluate(READ_READOUTS) == [
+        f"{label} {value}" for label, value in readout_items(model)
+    ]
 
 
 def test_server_tau_follows_the_browser(page: Page, app_url: str) -> None:
-    """After a tau key press, a resample computed in Python uses the browser's tau."""
+    """After a tau key press, a resample computed in Python uses the browser's tau,
+    and the readouts Python sends show it."""
     open_app(page, app_url)
     handle = tau_handle(page)
     handle.focus()
@@ -96,6 +99,10 @@ def test_server_tau_follows_the_browser(page: Page, app_url: str) -> None:
     assert tau < 1
     expected = core.gumbel_softmax(bars["logit"], tau, gumbel=bars["g"])
     np.testing.assert_allclose(bars["y"], expected, rtol=0, atol=1e-9)
+    model = browser_state_as_model(page)
+    assert page.evaluate(READ_READOUTS) == [
+        f"{label} {value}" for label, value in readout_items(model)
+    ]
 
 
 def test_resample_changes_pi_and_y(page: Page, app_url: str) -> None:
@@ -180,7 +187,7 @@ def test_browser_relaxation_matches_the_engine_on_many_inputs(page: Page, app_ur
               for (const [column, entries] of Object.entries(patches))
                 for (const [i, value] of entries) this.data[column][i] = value
             }}
-            relax(bars, {setv() {}}, {value: log10_tau})
+            relax(bars, [], {value: log10_tau})
             return Array.from(bars.data.y)
           })
         }""",
@@ -210,7 +217,7 @@ def test_tau_keys_repaint_while_the_server_is_frozen(
         handle.press("PageDown")
         wait_for_change(page, "y", before["y"])
         after = read_bars(page)
-        max_y = f"<b>max y</b> {max(after['y']):.4f}"
+        max_y = f"max y {max(after['y']):.4f}"
         assert max_y in page.evaluate(READ_READOUTS)
         last = f"class 5: π {after['pi'][4]:.3f}, y {after['y'][4]:.3f}"
         page.wait_for_function(f"() => ({READ_CHART_LABEL})().includes({last!r})")

@@ -13,7 +13,14 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from gumbel_viz import core
 from gumbel_viz.app.explorer import DOWNLOADS_LABEL
-from support.browser import READ_LOG10_TAU, open_app, read_bars, tau_handle, wait_for_change
+from support.browser import (
+    READ_LOG10_TAU,
+    READ_READOUTS,
+    open_app,
+    read_bars,
+    tau_handle,
+    wait_for_change,
+)
 
 READ_URL_QUERY = "() => window.location.search"
 LINK_NOTICE = """() => Array.from(Bokeh.documents[0].all_models)
@@ -216,6 +223,7 @@ def test_exported_html_works_offline_from_disk(
         )
         expected = core.gumbel_softmax(after["logit"], tau, gumbel=after["g"])
         np.testing.assert_allclose(after["y"], expected, rtol=0, atol=1e-9)
+        assert f"max y {max(after['y']):.4f}" in offline.evaluate(READ_READOUTS)
         assert requests == [exported.as_uri()] and errors == []
     finally:
         context.close()

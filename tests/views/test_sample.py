@@ -6,10 +6,12 @@ import math
 
 import numpy as np
 import pytest
+from bokeh.document import Document
+from bokeh.models.dom import HTML
 
 from gumbel_viz import core
 from gumbel_viz.model import GumbelSoftmaxModel
-from gumbel_viz.views.sample import SampleView
+from gumbel_viz.views.sample import LIVE_READOUTS, SampleView, readout_items
 
 
 def sample_view(**model: object) -> SampleView:
@@ -41,6 +43,14 @@ def test_resample_and_k_push_new_bars_and_factors() -> None:
     assert view.figure.x_range.factors == [str(i) for i in range(1, 9)]
 
 
+def shown_readouts(node: HTML) -> str:
+    """The readouts' html with each live number's text in place of its ref."""
+    html = node.html
+    for span in node.refs:
+        html = html.replace(f'<ref id="{span.id}"></ref>', span.children[0].content)
+    return html
+
+
 def test_readouts_state_the_numbers() -> None:
     view = sample_view(seed=5, tau=0.25)
     model = view.model
@@ -55,9 +65,32 @@ def test_readouts_state_the_numbers() -> None:
         f'<span class="readout"><b>H(y)</b> {h_y:.3f} nats</span>'
         f'<span class="readout"><b>H(π)</b> {h_pi:.3f} nats</span>'
     )
-    assert view.readouts.html == expected
+    assert shown_readouts(view.readouts) == expected
     model.param.trigger("resample")
-    assert view.readouts.html != expected and f"{model.y.max():.4f}" in view.readouts.html
+    shown = shown_readouts(view.readouts)
+    assert shown != expected and f"<b>max y</b> {model.y.max():.4f}" in shown
+
+
+def test_relax_tau_gets_the_live_readouts_in_order() -> None:
+    view = sample_view(seed=5, tau=0.25)
+    (relax,) = view.tau_slider.js_property_callbacks["change:value"]
+    texts = [text.content for text in relax.args["readouts"]]
+    assert texts == [value for label, value in readout_items(view.model) if label in LIVE_READOUTS]
+    assert LIVE_READOUTS == ("τ", "max y", "H(y)")
+
+
+def test_new_readouts_reach_the_page_even_where_python_had_the_same() -> None:
+    """The browser sets the live readouts as τ moves without telling Python, so a
+    value Python already held may not be what the page shows: it is sent anyway."""
+    view = sample_view(seed=5)
+    document = Document()
+    document.add_root(view.pane().object)
+    sent: list[str] = []
+    document.on_change(
+        lambda event: getattr(event, "attr", "") == "content" and sent.append(event.new)
+    )
+    view.refresh()  # nothing changed in Python
+    assert sent == [value for label, value in readout_items(view.model) if label in LIVE_READOUTS]
 
 
 def test_slider_sets_tau_and_tau_sets_slider() -> None:
