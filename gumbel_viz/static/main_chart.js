@@ -68,10 +68,21 @@
     describe()
     // Once the data rests: a drag of τ changes it every frame, and nobody reads a
     // label that fast (each one is a string of 5-12 numbers and a style change).
-    let pending = null
+    // One timer per rest, not one per change: a step only notes its time.
+    let changed = 0
+    let waiting = false
+    const describeOnceRested = () => {
+      const wait = changed + DESCRIBE_AFTER_MS - performance.now()
+      if (wait > 0) return void setTimeout(describeOnceRested, wait)
+      waiting = false
+      describe()
+    }
     const describeSoon = () => {
-      clearTimeout(pending)
-      pending = setTimeout(describe, DESCRIBE_AFTER_MS)
+      changed = performance.now()
+      if (!waiting) {
+        waiting = true
+        setTimeout(describeOnceRested, DESCRIBE_AFTER_MS)
+      }
     }
     bars.change.connect(describeSoon)  // new data from Python
     bars.patching.connect(describeSoon)  // tau and pi moved in the browser
