@@ -71,8 +71,24 @@ class ExplorerPage(pn.Template):
         doc = doc if doc is not None else pn.state.curdoc
         if doc is None:
             return super().server_doc(doc, title, location)
+        roots_before = len(pn.state._fake_roots)
         with doc.models.freeze():
-            return super().server_doc(doc, title, location)
+            served = super().server_doc(doc, title, location)
+        self._file_fake_root(doc, pn.state._fake_roots[roots_before:])
+        return served
+
+    def _file_fake_root(self, doc: Document, new_roots: list[str]) -> None:
+        """File the page's fake root where Panel's session cleanup looks for it.
+
+        Panel 1.9 lists the root of every served template in the class-level
+        ``state._fake_roots`` and removes it only if the template's ``_refs`` names
+        it, which nothing fills: each visit left an id behind for good, in a list
+        scanned at every change from the browser, and one small object in the
+        middle of that visit's memory, which CPython's allocator then cannot give
+        back (README, Benchmarks).
+        """
+        if len(new_roots) == 1:
+            self._refs[doc] = new_roots[0]
 
 
 def explorer_page(
