@@ -11,8 +11,10 @@ threads, on one process; the seconds until the last is open.
 Memory (:func:`measure_memory`): sessions opened one by one and kept open, the
 slope of the server's resident set size against the number open; then all closed,
 and the seconds until the RSS is back to the baseline (a condition polled up to a
-timeout). Measured under the Makefile's environment (``PYTHONMALLOC=malloc``) and
-under a plain ``panel serve app.py`` (no environment, no options).
+timeout); then a second class the same way, whose end shows whether memory kept
+after the first is reused or grows with every class. Measured under the Makefile's
+environment (``PYTHONMALLOC=malloc``) and under a plain ``panel serve app.py`` (no
+environment, no options).
 """
 
 from __future__ import annotations
@@ -146,8 +148,23 @@ def wait_for_baseline(pids: dict[str, int], baselines: dict[str, float]) -> dict
     return {name: reached.get(name, BASELINE_TIMEOUT_S) for name in pids}
 
 
+def a_class_visits(served: dict[str, tuple[str, int]], sessions: int) -> dict[str, list[float]]:
+    """``sessions`` opened one by one on each app (ABAB) and kept open, then all
+    closed: each server's RSS before the first and after each opening."""
+    rss = {name: [resident_mb([pid])] for name, (_url, pid) in served.items()}
+    kept = []
+    for _ in range(sessions):
+        for name, (url, pid) in served.items():
+            kept.append(pull_session(url=url))
+            rss[name].append(resident_mb([pid]))
+    for session in kept:
+        session.close()
+    return rss
+
+
 def measure_memory(sessions: int = SESSIONS) -> list[dict[str, object]]:
-    """Memory per open session and back to baseline, under both environments."""
+    """Memory per open session and back to baseline, under both environments; then
+    a second class, to tell memory kept for reuse from memory lost."""
     _register_panel_models()
     rows = []
     for label, env in ENVIRONMENTS.items():
@@ -159,21 +176,17 @@ def measure_memory(sessions: int = SESSIONS) -> list[dict[str, object]]:
                     pull_session(url=url).close()  # warm up
             time.sleep(1)  # the warm-up sessions' close reaches the servers
             baselines = {name: resident_mb([pid]) for name, pid in pids.items()}
-            rss = {name: [baselines[name]] for name in APPS}
-            kept = []
-            for _ in range(sessions):
-                for name, (url, pid) in served.items():  # ABAB
-                    kept.append(pull_session(url=url))
-                    rss[name].append(resident_mb([pid]))
-            peak = {name: resident_mb([pid]) for name, pid in pids.items()}
-            for session in kept:
-                session.close()
+            rss = a_class_visits(served, sessions)
             seconds = wait_for_baseline(pids, baselines)
             left = {name: resident_mb([pid]) - baselines[name] for name, pid in pids.items()}
+            a_class_visits(served, sessions)
+            wait_for_baseline(pids, baselines)
+            left_twice = {name: resident_mb([pid]) - baselines[name] for name, pid in pids.items()}
         slope = {
             name: float(np.polyfit(np.arange(len(values)), values, 1)[0])
             for name, values in rss.items()
         }
+        peak = {name: values[-1] - baselines[name] for name, values in rss.items()}
         rows += [
             ratio_row(
                 f"{label}: memory per open session (MB, slope over {sessions})",
@@ -181,7 +194,7 @@ def measure_memory(sessions: int = SESSIONS) -> list[dict[str, object]]:
             ),
             ratio_row(
                 f"{label}: RSS with {sessions} open, above baseline (MB)",
-                [peak["ours"] - baselines["ours"]], [peak["bare"] - baselines["bare"]], "–",
+                [peak["ours"]], [peak["bare"]], "–",
             ),
             ratio_row(
                 f"{label}: after closing, s until RSS ≤ baseline + {BASELINE_TOLERANCE_MB:g} MB",
@@ -192,6 +205,10 @@ def measure_memory(sessions: int = SESSIONS) -> list[dict[str, object]]:
                 f"{label}: RSS above baseline at the end (MB)",
                 [left["ours"]], [left["bare"]], f"≤ {BASELINE_TOLERANCE_MB:g}",
                 at_most(BASELINE_TOLERANCE_MB), show_ratio=False,
+            ),
+            ratio_row(
+                f"{label}: the same after a second class of {sessions} (MB)",
+                [left_twice["ours"]], [left_twice["bare"]], "–", show_ratio=False,
             ),
         ]  # fmt: skip
     return rows
