@@ -83,9 +83,7 @@ class ExplorerPage(pn.Template):
         Panel 1.9 lists the root of every served template in the class-level
         ``state._fake_roots`` and removes it only if the template's ``_refs`` names
         it, which nothing fills: each visit left an id behind for good, in a list
-        scanned at every change from the browser, and one small object in the
-        middle of that visit's memory, which CPython's allocator then cannot give
-        back (README, Benchmarks).
+        that Panel scans at every change from a browser.
         """
         if len(new_roots) == 1:
             self._refs[doc] = new_roots[0]
