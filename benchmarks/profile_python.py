@@ -104,9 +104,11 @@ def py_spy_server(out: Path, sessions: int = SESSIONS) -> tuple[str, dict[str, l
         return "py-spy not installed", {}
     from bokeh.client import pull_session
 
+    from .bench_server import leave
+
     raw = out / "py-spy-server.txt"
     with served_process() as (url, server):
-        pull_session(url=url).close()  # warm the server
+        leave(pull_session(url=url))  # warm the server
         recorder = subprocess.Popen(
             [
                 spy,
@@ -127,7 +129,7 @@ def py_spy_server(out: Path, sessions: int = SESSIONS) -> tuple[str, dict[str, l
         )
         time.sleep(1.0)  # py-spy attaching
         for _ in range(sessions):
-            pull_session(url=url).close()
+            leave(pull_session(url=url))
         recorder.send_signal(signal.SIGINT)
         _, err = recorder.communicate(timeout=30)
     if not raw.exists():
