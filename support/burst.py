@@ -5,7 +5,7 @@ ONE source address (a school behind one NAT). Each does what a browser does: GET
 the page (keeping its own cookie jar, so nginx's route cookie comes back), fetch
 every script and stylesheet the page links, then open its own Bokeh WebSocket
 session and wait until the document is live (the main chart's ``sample-bars``
-source is there). It measures each visitor's time to a live session, the CPU
+source is in the document it pulled). It measures each visitor's time to a live session, the CPU
 seconds each backend process spent, and from nginx's access log which upstream
 served what (static files must show none: nginx served them).
 
@@ -295,17 +295,40 @@ def linked_resources(page_url: str, html: str) -> list[str]:
     return [urljoin(page_url, u) for u in parser.urls if not u.startswith("data:")]
 
 
+def model_names(serialized: object) -> Iterator[str]:
+    """The ``name`` of every model in Bokeh's serialized form of a document."""
+    if isinstance(serialized, dict):
+        if serialized.get("type") == "object" and "name" in serialized.get("attributes", {}):
+            yield serialized["attributes"]["name"]
+        for value in serialized.values():
+            yield from model_names(value)
+    elif isinstance(serialized, list):
+        for value in serialized:
+            yield from model_names(value)
+
+
 @dataclass(eq=False, repr=False)
 class BrowserVisitor(Visitor):
     """A :class:`Visitor` that keeps a cookie jar and fetches the page's resources first.
 
     It sends the jar on every request and on the WebSocket handshake, as a
-    browser does.
+    browser does. Like a browser, it leaves the document to the page: it reads
+    which models the pulled document names and builds none of them in Python, a
+    cost of the load generator's (about 55 ms a visitor, on the cores the server
+    needs) that a class's own computers carry. What the server does for it is
+    unchanged: the same requests, the same messages, ``DocumentReady`` included.
     """
 
     cookies: dict[str, str] = field(default_factory=dict)
     static_bytes: int = 0
     static_count: int = 0
+    names: set[str] = field(default_factory=set)  # the models the pulled document names
+
+    def _take_document(self, reply) -> None:
+        self.names = set(model_names(reply.content))
+
+    def _take_patch(self, message) -> None:
+        pass  # the page would apply it; nothing here reads it
 
     def _headers(self) -> dict[str, str]:
         jar = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -451,10 +474,8 @@ async def run_burst(
         visitor = BrowserVisitor(proxy_url + path)
         try:
             await visitor.open()
-            await visitor.wait_for(
-                lambda: visitor.document.get_model_by_name("sample-bars") is not None,
-                "the main chart's source",
-            )
+            if "sample-bars" not in visitor.names:
+                raise VisitorError("the pulled document has no main chart source")
             report.seconds.append(time.perf_counter() - arrival)
             opened.append(visitor)
         except (VisitorError, OSError, TimeoutError, HTTPClientError) as error:

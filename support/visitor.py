@@ -107,12 +107,20 @@ class Visitor:
         reply = await self._read_message()
         if reply.msgtype != "PULL-DOC-REPLY":
             raise VisitorError(f"expected PULL-DOC-REPLY, got {reply.msgtype}")
-        reply.push_to_document(self.document)
-        self.document.models.flush_synced()  # later messages refer to these by id
+        self._take_document(reply)
         self.document.callbacks.on_change(self._send_change)
         self._reader = asyncio.create_task(self._read_forever())
         # BokehJS says this once the page is drawn; Panel runs its onload work then.
         self.document.callbacks.send_event(DocumentReady())
+
+    def _take_document(self, reply) -> None:
+        """Build the pulled document here, to act on its models."""
+        reply.push_to_document(self.document)
+        self.document.models.flush_synced()  # later messages refer to these by id
+
+    def _take_patch(self, message) -> None:
+        message.apply_to_document(self.document, self)
+        self.document.models.flush_synced()
 
     async def close(self) -> None:
         """Leave as a tab does: what was sent arrives, then the socket closes."""
@@ -181,8 +189,7 @@ class Visitor:
         while True:
             message = await self._read_message()
             if message.msgtype == "PATCH-DOC":
-                message.apply_to_document(self.document, self)
-                self.document.models.flush_synced()
+                self._take_patch(message)
             elif message.msgtype == "ERROR":
                 raise VisitorError(f"server error: {message.content}")
             self._changed.set()

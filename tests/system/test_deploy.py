@@ -25,6 +25,7 @@ Without nginx the tests fail saying how to install it (never skip).
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 import urllib.error
@@ -35,6 +36,10 @@ from contextvars import ContextVar
 from pathlib import Path
 
 import pytest
+from bokeh.document import Document
+from bokeh.models import Column, ColumnDataSource, Div
+from bokeh.plotting import figure
+from bokeh.protocol import Protocol
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
@@ -42,6 +47,7 @@ import support.visitor
 from support.burst import (
     NginxMissing,
     linked_resources,
+    model_names,
     nginx_binary,
     read_access_log,
     run_burst,
@@ -67,6 +73,23 @@ def require_nginx() -> None:
         nginx_binary()
     except NginxMissing as error:
         pytest.fail(str(error))
+
+
+def wire_form(doc: Document) -> dict:
+    """A PULL-DOC-REPLY's content for ``doc``, as a visitor receives it."""
+    return json.loads(Protocol().create("PULL-DOC-REPLY", "a-request", doc).content_json)
+
+
+def test_a_burst_visitor_reads_the_names_of_a_pulled_document() -> None:
+    """The burst's visitors tell a live session by the main chart's source in the
+    document they pulled, which they do not build (support/burst.py)."""
+    served = Document()
+    served.add_root(Column(Div(name="intro"), figure(name="chart")))
+    bars = ColumnDataSource(data={"x": [1], "top": [1]}, name="sample-bars")
+    served.roots[0].children[1].vbar(x="x", top="top", source=bars)
+    assert {"intro", "chart", "sample-bars"} <= set(model_names(wire_form(served)))
+    bars.name = "other"
+    assert "sample-bars" not in set(model_names(wire_form(served)))
 
 
 # ---------------------------------------------------------------------- visitors
