@@ -5,9 +5,9 @@ ONE source address (a school behind one NAT). Each does what a browser does: GET
 the page (keeping its own cookie jar, so nginx's route cookie comes back), fetch
 every script and stylesheet the page links, then open its own Bokeh WebSocket
 session and wait until the document is live (the main chart's ``sample-bars``
-source is in the document it pulled). It measures each visitor's time to a live session, the CPU
-seconds each backend process spent, and from nginx's access log which upstream
-served what (static files must show none: nginx served them).
+source is in the document it pulled). It measures each visitor's time to a live
+session, the CPU seconds each backend process spent, and from nginx's access log
+which upstream served what (static files must show none: nginx served them).
 
 The helpers that start nginx and serve.sh on loopback (``running_nginx``,
 ``running_serve_sh``) are shared by tests/system/test_deploy.py and
